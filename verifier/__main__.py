@@ -1,0 +1,7 @@
+"""``python -m verifier``: the command line (``verifier/cli.py``)."""
+
+import sys
+
+from verifier.cli import main
+
+sys.exit(main())

@@ -1,0 +1,491 @@
+"""Stage 3 of the pipeline: AST -> checked model (``verifier.model.Model``).
+
+``check_spec`` resolves every declaration: constants (defaults, or overrides from the
+model configuration, type-checked), enums and type aliases (range bounds evaluated),
+state variables (types must be finite, or the unbounded ``int``), initial values and
+conditions, helper definitions (inlined at each use), actions and properties. Fault
+caps from the configuration become counter variables appended to the state. Every
+independent error is collected; one ``SpecError`` carries them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from verifier import model as M
+from verifier import syntax as S
+from verifier import typesys as T
+from verifier.diagnostics import Diagnostic, SpecError, did_you_mean
+from verifier.exprcheck import Decls, ExprChecker, Scope
+from verifier.semantics import EvalError, evaluate
+
+MAX_DOMAIN = 1 << 16  # values in a parameter, map-domain or set-element type
+
+SpanOf = Callable[[str, str], S.Span]
+
+
+def check_spec(spec: S.Spec, source: str, *, constants: Mapping[str, Any] | None = None,
+               faults: Mapping[str, int] | None = None, fault_total: int | None = None,
+               config_span: SpanOf | None = None, config_source: tuple[str, str] | None = None,
+               name: str | None = None) -> M.Model:
+    """Check a parsed spec; ``constants``/``faults`` come from a model configuration and
+    ``config_span(table, key)`` locates their keys there for error messages."""
+    c = _Checker(spec, source, dict(constants or {}), dict(faults or {}), fault_total,
+                 config_span or (lambda table, key: S.Span(spec.path, 0, 0, 0, 0)))
+    model = c.run(name or _stem(spec.path))
+    if c.errors:
+        sources = {spec.path: source}
+        if config_source is not None:
+            sources[config_source[0]] = config_source[1]
+        raise SpecError(sorted(c.errors, key=lambda d: (d.span.path != spec.path, d.span.line,
+                                                        d.span.col)), sources)
+    assert model is not None
+    return model
+
+
+def _stem(path: str) -> str:
+    base = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return base[:-4] if base.endswith(".fsl") else base
+
+
+class _Checker:
+    def __init__(self, spec: S.Spec, source: str, overrides: dict[str, Any],
+                 faults: dict[str, int], fault_total: int | None, config_span: SpanOf) -> None:
+        self.spec = spec
+        self.source = source
+        self.overrides = overrides
+        self.faults = faults
+        self.fault_total = fault_total
+        self.config_span = config_span
+        self.errors: list[Diagnostic] = []
+        self.d = Decls()
+        self.x = ExprChecker(self.d, self.errors, self.resolve_type, self.const_value)
+        self.type_decls: dict[str, S.TypeDecl] = {}
+        self.resolving: list[str] = []
+
+    def err(self, code: str, msg: str, span: S.Span, hint: str | None = None) -> None:
+        self.errors.append(Diagnostic(code, msg, span, hint))
+
+    # -- constants and types
+    def const_value(self, e: M.Expr) -> Any:
+        return evaluate(e, (), {})
+
+    def const_expr(self, e: S.Expr, what: str) -> Any:
+        saved = self.x.allow_vars
+        self.x.allow_vars = False
+        try:
+            ie = self.x.check(e, Scope())
+        finally:
+            self.x.allow_vars = saved
+        if isinstance(ie.ty, T.AnyTy):
+            return None
+        try:
+            return self.const_value(ie)
+        except EvalError as ex:
+            self.err("E108", f"{what} cannot be evaluated: {ex.message}", e.span,
+                     "fix the expression; it is computed once, before the search")
+            return None
+        except Exception:
+            self.err("E108", f"{what} must be a constant expression", e.span,
+                     "use numbers, constants and arithmetic only")
+            return None
+
+    def resolve_type(self, t: S.TypeExpr) -> T.Ty:
+        match t:
+            case S.BoolType():
+                return T.BOOL
+            case S.IntType():
+                return T.INT
+            case S.RangeType(lo, hi, sp):
+                a = self.const_expr(lo, "a range bound")
+                b = self.const_expr(hi, "a range bound")
+                if not isinstance(a, int) or not isinstance(b, int) or isinstance(a, bool) \
+                        or isinstance(b, bool):
+                    return T.ANY
+                if a > b:
+                    self.err("E106", f"empty range {a}..{b}", sp,
+                             "the lower bound must not exceed the upper bound")
+                    return T.ANY
+                return T.RangeTy(a, b)
+            case S.NamedType(name, sp):
+                return self.named_type(name, sp)
+            case S.OptionType(inner):
+                return T.OptionTy(self.resolve_type(inner))
+            case S.SetType(elem, sp):
+                et = self.resolve_type(elem)
+                self.require_finite(et, sp, "the elements of a set")
+                return T.SetTy(et)
+            case S.SeqType(elem, cap, sp):
+                et = self.resolve_type(elem)
+                n = self.const_expr(cap, "a sequence capacity")
+                if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                    if n is not None:
+                        self.err("E106", "a sequence capacity must be a non-negative number", cap.span,
+                                 "write e.g. `seq[Msg, 3]`")
+                    return T.ANY
+                return T.SeqTy(et, n)
+            case S.TupleType(items):
+                return T.TupleTy(tuple(self.resolve_type(i) for i in items))
+            case S.RecordType(fields, sp):
+                names = [n for n, _ in fields]
+                for n in set(names):
+                    if names.count(n) > 1:
+                        self.err("E102", f"field `{n}` declared twice", sp,
+                                 "give each field of a record type once")
+                pairs = sorted((n, self.resolve_type(ft)) for n, ft in fields)
+                return T.RecordTy(tuple(n for n, _ in pairs), tuple(x for _, x in pairs))
+            case S.MapType(dom, cod, sp):
+                dt = self.resolve_type(dom)
+                self.require_finite(dt, dom.span, "the domain of a map")
+                return T.MapTy(dt, self.resolve_type(cod))
+        raise AssertionError(t)
+
+    def named_type(self, name: str, sp: S.Span) -> T.Ty:
+        if name in self.d.types:
+            return self.d.types[name]
+        if name in self.type_decls:
+            if name in self.resolving:
+                self.err("E118", f"type `{name}` is defined in terms of itself", sp,
+                         "a type cannot contain itself; give the inner part its own finite type")
+                return T.ANY
+            self.resolving.append(name)
+            try:
+                ty = self.resolve_type(self.type_decls[name].type)
+            finally:
+                self.resolving.pop()
+            self.d.types[name] = ty
+            return ty
+        cands = set(self.d.types) | set(self.type_decls) | {"bool", "int"}
+        best = did_you_mean(name, cands)
+        hint = f"did you mean `{best}`?" if best else "declare it with `enum` or `type`"
+        if name in self.d.members:
+            hint = f"`{name}` is a value of enum {self.d.members[name].name}, not a type"
+        self.err("E101", f"unknown type `{name}`", sp, hint)
+        return T.ANY
+
+    def require_finite(self, ty: T.Ty, sp: S.Span, what: str) -> None:
+        if isinstance(ty, T.AnyTy):
+            return
+        if not T.is_finite(ty):
+            self.err("E105", f"{what} must be a finite type, not {T.show(ty)}", sp,
+                     "use a range such as `0..N` instead of `int`")
+        elif T.size(ty) > MAX_DOMAIN:
+            self.err("E110", f"{what} has {T.size(ty):,} values (the limit is {MAX_DOMAIN:,})", sp,
+                     "use a smaller type, e.g. a narrower range or a smaller constant")
+
+    # -- declarations
+    def collect(self) -> None:
+        seen: dict[str, S.Span] = {}
+
+        def declare(name: str, sp: S.Span, what: str) -> bool:
+            if name in seen:
+                self.err("E102", f"`{name}` is already declared (line {seen[name].line})", sp,
+                         f"rename this {what}: constants, enum members, types, variables, "
+                         "definitions, actions and properties share one namespace")
+                return False
+            seen[name] = sp
+            return True
+
+        for d in self.spec.decls:
+            match d:
+                case S.EnumDecl(name, members, sp):
+                    if declare(name, sp, "enum"):
+                        ty = T.EnumTy(name, members)
+                        self.d.types[name] = ty
+                        for m in members:
+                            if declare(m, sp, "enum member"):
+                                self.d.members[m] = ty
+                case S.TypeDecl(name, _, sp):
+                    if declare(name, sp, "type"):
+                        self.type_decls[name] = d
+                case S.ConstDecl(name, _, _, sp) | S.VarDecl(name, _, _, sp):
+                    declare(name, sp, "declaration")
+                case S.DefDecl(name, _, _, sp):
+                    if declare(name, sp, "definition"):
+                        self.d.defs[name] = d
+                case S.ActionDecl(name, _, _, _, sp) | S.PropertyDecl(_, name, _, _, sp):
+                    declare(name, sp, "declaration")
+
+    def constants(self) -> list[tuple[str, Any, T.Ty]]:
+        out = []
+        decls = {d.name: d for d in self.spec.decls if isinstance(d, S.ConstDecl)}
+        for key in self.overrides:
+            if key not in decls:
+                best = did_you_mean(key, list(decls))
+                self.err("C010", f"the spec has no constant `{key}`", self.config_span("constants", key),
+                         f"did you mean `{best}`?" if best else
+                         f"its constants are: {', '.join(decls) or 'none'}")
+        for d in self.spec.decls:
+            if not isinstance(d, S.ConstDecl):
+                continue
+            ty = self.resolve_type(d.type)
+            if d.name in self.overrides:
+                v = self.overrides[d.name]
+                sp = self.config_span("constants", d.name)
+                if isinstance(ty, T.EnumTy) and isinstance(v, str) and v in ty.members:
+                    pass
+                elif not (T.contains(ty, v) if not isinstance(ty, T.AnyTy) else True):
+                    self.err("C011", f"constant {d.name} = {v!r} is not a value of its type {T.show(ty)}",
+                             sp, f"it is declared at {self.spec.path}:{d.span.line}")
+                    v = None
+            else:
+                v = self.const_expr(d.default, f"the value of constant `{d.name}`")
+                if v is not None and not isinstance(ty, T.AnyTy) and not T.contains(ty, v):
+                    self.err("E103", f"constant {d.name} = {_show(v)} is not a value of its type "
+                             f"{T.show(ty)}", d.default.span,
+                             "change the default value or widen the type")
+            if isinstance(ty, T.RangeTy) and isinstance(v, int):
+                ty = T.RangeTy(v, v) if False else ty
+            self.d.consts[d.name] = (v, ty)
+            out.append((d.name, v, ty))
+        return out
+
+    def run(self, name: str) -> M.Model | None:
+        self.collect()
+        # constants first (in order), so that types may use them
+        for d in self.spec.decls:
+            if isinstance(d, S.ConstDecl):
+                self.d.consts[d.name] = (None, T.ANY)
+        consts = self.constants()
+        for tname in list(self.type_decls):
+            self.named_type(tname, self.type_decls[tname].span)
+
+        variables: list[M.Variable] = []
+        init_exprs: list[S.Expr | None] = []
+        for d in self.spec.decls:
+            if isinstance(d, S.VarDecl):
+                n_errors = len(self.errors)
+                ty = self.resolve_type(d.type)
+                if isinstance(ty, T.IntTy):
+                    pass  # unbounded: allowed, explicit search asks for a constraint
+                elif len(self.errors) > n_errors or _has_any(ty):
+                    ty = T.ANY  # the type's own error is reported; do not cascade
+                elif not T.is_finite(ty):
+                    self.err("E105", f"variable `{d.name}` has the non-finite type {T.show(ty)}",
+                             d.type.span, "only the plain `int` may be unbounded; use a range "
+                             "such as `0..N` inside sets, maps and records")
+                self.d.variables[d.name] = (len(variables), ty)
+                variables.append(M.Variable(d.name, ty, d.span))
+                init_exprs.append(d.init)
+        if not variables and not self.errors:
+            self.err("E016", "the spec is empty" if not self.spec.decls else
+                     "the spec declares no state variables",
+                     S.Span(self.spec.path, 1, 1, 1, 1),
+                     "declare one, e.g. `var up: bool = true`, and an action that changes it")
+
+        init_values: list[M.Expr | None] = []
+        for var, ie in zip(variables, init_exprs, strict=True):
+            if ie is None:
+                if isinstance(var.ty, T.IntTy):
+                    self.err("E105", f"variable `{var.name}` of type {T.show(var.ty)} needs an "
+                             "initial value", var.span, f"write `var {var.name}: int = 0`")
+                init_values.append(None)
+                continue
+            self.x.allow_vars = False
+            e = self.x.check(ie, Scope())
+            self.x.allow_vars = True
+            self.assignable(var.ty, e, ie.span, f"the initial value of `{var.name}`")
+            init_values.append(e)
+
+        init_conds: list[M.Expr] = []
+        actions: list[M.Action] = []
+        props: list[M.Property] = []
+        lane: M.Lane | None = None
+        for d in self.spec.decls:
+            match d:
+                case S.InitDecl(cond, sp):
+                    e = self.x.check(cond, Scope())
+                    self.x.expect(e, "bool", cond.span, "an `init` condition")
+                    init_conds.append(e)
+                case S.ActionDecl():
+                    actions.append(self.action(d, len(actions)))
+                case S.PropertyDecl(kind, pname, doc, cond, sp):
+                    e = self.x.check(cond, Scope())
+                    self.x.expect(e, "bool", cond.span, f"the condition of {kind} `{pname}`")
+                    props.append(M.Property(kind, pname, doc, e, sp))
+                case S.LaneDecl(var, dom, label, sp):
+                    if lane is not None:
+                        self.err("E102", "only one `lane` annotation is allowed", sp,
+                                 "remove this one")
+                        continue
+                    dty = self.named_type(dom, sp)
+                    if not T.is_finite(dty):
+                        continue
+                    loc = self.x.new_local(var, dty, sp)
+                    lane = M.Lane(loc.slot, dty, self.x.check(label, Scope().bind(var, loc)))
+        counters = self.fault_counters(actions, variables)
+        if self.errors:
+            return None
+        return M.Model(
+            name=name, path=self.spec.path, source=self.source,
+            constants=tuple(consts), variables=tuple(variables) + tuple(
+                M.Variable(c.name, T.RangeTy(0, c.cap)) for c in counters),
+            n_spec_vars=len(variables), init_values=tuple(init_values),
+            init_conds=tuple(init_conds), actions=tuple(actions), properties=tuple(props),
+            counters=tuple(counters), lane=lane, n_slots=self.x.next_slot)
+
+    def fault_counters(self, actions: list[M.Action], variables: list[M.Variable]) -> list[M.FaultCounter]:
+        by_name = {a.name: a for a in actions}
+        out: list[M.FaultCounter] = []
+        n = len(variables)
+        for fname, cap in self.faults.items():
+            a = by_name.get(fname)
+            sp = self.config_span("faults", fname)
+            if a is None:
+                faults = [x.name for x in actions if x.fault]
+                best = did_you_mean(fname, faults)
+                self.err("C012", f"the spec has no fault action `{fname}`", sp,
+                         f"did you mean `{best}`?" if best else
+                         f"its fault actions are: {', '.join(faults) or 'none'}")
+                continue
+            if not a.fault:
+                self.err("C013", f"`{fname}` is not a fault action, so it cannot be capped", sp,
+                         f"mark it `fault action {fname}` in the spec, or remove the cap")
+                continue
+            out.append(M.FaultCounter(n + len(out), f"faults.{fname}", cap, (a.index,)))
+        if self.fault_total is not None:
+            idx = tuple(a.index for a in actions if a.fault)
+            out.append(M.FaultCounter(n + len(out), "faults.total", self.fault_total, idx))
+        return out
+
+    def assignable(self, target: T.Ty, e: M.Expr, sp: S.Span, what: str) -> None:
+        if not T.compatible(target, e.ty):
+            self.err("E103", f"{what} has type {T.show(e.ty)}, but {T.show(target)} is expected", sp,
+                     _assign_hint(target, e.ty) or f"give a value of type {T.show(target)}")
+
+    # -- actions and statements
+    def action(self, d: S.ActionDecl, index: int) -> M.Action:
+        sc = Scope()
+        params = []
+        for p in d.params:
+            ty = self.resolve_type(p.type)
+            self.require_finite(ty, p.span, f"parameter `{p.name}`")
+            loc = self.x.new_local(p.name, ty, p.span)
+            sc = sc.bind(p.name, loc)
+            params.append(M.Param(loc.slot, p.name, ty))
+        body = self.block(d.body, sc)
+        return M.Action(index, d.name, tuple(params), body, d.fault, d.span)
+
+    def block(self, stmts: tuple[S.Stmt, ...], sc: Scope) -> tuple[M.Stmt, ...]:
+        return tuple(self.stmt(s, sc) for s in stmts)
+
+    def stmt(self, s: S.Stmt, sc: Scope) -> M.Stmt:
+        match s:
+            case S.Skip(sp):
+                return M.SRequire(M.EConst(True, T.BOOL, sp), sp)
+            case S.Require(cond, sp):
+                e = self.x.check(cond, sc)
+                self.x.expect(e, "bool", cond.span, "a `require` condition")
+                return M.SRequire(e, sp)
+            case S.If(cond, then, other, sp):
+                e = self.x.check(cond, sc)
+                self.x.expect(e, "bool", cond.span, "an `if` condition")
+                return M.SIf(e, self.block(then, sc), self.block(other, sc), sp)
+            case S.Either(branches, sp):
+                return M.SEither(tuple(self.block(b, sc) for b in branches), sp)
+            case S.Pick(var, dom, body, sp):
+                de = self.x.domain(dom, sc)
+                elem = de.ty.elem if isinstance(de.ty, T.SetTy) else T.ANY
+                loc = self.x.new_local(var, elem, sp)
+                return M.SPick(loc.slot, de, self.block(body, sc.bind(var, loc)), sp)
+            case S.Assign(target, value, sp):
+                return self.assign(target, value, sp, sc)
+        raise AssertionError(s)
+
+    def assign(self, target: S.Expr, value: S.Expr, sp: S.Span, sc: Scope) -> M.Stmt:
+        chain: list[S.Expr] = []
+        t = target
+        while isinstance(t, (S.Index, S.Field)):
+            chain.append(t)
+            t = t.base
+        assert isinstance(t, S.Name)
+        ve = self.x.check(value, sc)
+        dummy = M.SRequire(M.EConst(True, T.BOOL, sp), sp)
+        name = t.name
+        if sc.lookup(name) is not None:
+            self.err("E104", f"`{name}` is a parameter or bound variable and cannot be assigned",
+                     t.span, "only state variables (`var`) change in an action")
+            return dummy
+        if name not in self.d.variables:
+            if name in self.d.consts:
+                self.err("E104", f"`{name}` is a constant and cannot be assigned", t.span,
+                         "declare it with `var` if it changes, or override it in the model's [constants]")
+            elif name in self.d.defs or name in self.d.members or name in self.d.types:
+                self.err("E104", f"`{name}` is not a state variable and cannot be assigned", t.span,
+                         "only state variables (`var`) change in an action")
+            else:
+                self.x.unknown(name, t.span, sc)
+            return dummy
+        var, ty = self.d.variables[name]
+        path: list[M.Accessor] = []
+        for node in reversed(chain):
+            base_ty = ty.inner if isinstance(ty, T.OptionTy) else ty
+            if isinstance(node, S.Index):
+                ie = self.x.check(node.index, sc)
+                match base_ty:
+                    case T.MapTy(dom, cod):
+                        if not T.compatible(dom, ie.ty):
+                            self.err("E103", f"this map's keys are {T.show(dom)}, not {T.show(ie.ty)}",
+                                     node.index.span, "index a map with a value of its domain type")
+                        path.append(M.AKey(ie, ty))
+                        ty = cod
+                    case T.SeqTy(elem, _):
+                        self.x.expect(ie, "int", node.index.span, "a sequence index")
+                        path.append(M.AIndex(ie, ty))
+                        ty = elem
+                    case T.TupleTy(items) if isinstance(ie, M.EConst) and isinstance(ie.value, int) \
+                            and 0 <= ie.value < len(items):
+                        path.append(M.AField(ie.value))
+                        ty = items[ie.value]
+                    case T.AnyTy():
+                        return dummy
+                    case _:
+                        self.err("E103", f"a value of type {T.show(ty)} cannot be indexed", node.span,
+                                 "only maps, sequences and tuples take `[...]`")
+                        return dummy
+            else:
+                assert isinstance(node, S.Field)
+                if isinstance(base_ty, T.RecordTy) and node.name in base_ty.names:
+                    k = base_ty.names.index(node.name)
+                    path.append(M.AField(k))
+                    ty = base_ty.types[k]
+                elif isinstance(base_ty, T.AnyTy):
+                    return dummy
+                else:
+                    self.err("E109", f"no field `{node.name}` in {T.show(ty)}", node.span,
+                             f"its fields are: {', '.join(base_ty.names)}"
+                             if isinstance(base_ty, T.RecordTy) else "only records have fields")
+                    return dummy
+        self.assignable(ty, ve, value.span, "the assigned value")
+        return M.SAssign(var, tuple(path), ve, sp)
+
+
+def _has_any(ty: T.Ty) -> bool:
+    """Whether a type has a part that failed to resolve (already reported)."""
+    match ty:
+        case T.AnyTy():
+            return True
+        case T.OptionTy(inner) | T.SetTy(inner) | T.SeqTy(inner, _):
+            return _has_any(inner)
+        case T.TupleTy(items) | T.RecordTy(_, items):
+            return any(_has_any(i) for i in items)
+        case T.MapTy(dom, cod):
+            return _has_any(dom) or _has_any(cod)
+    return False
+
+
+def _assign_hint(target: T.Ty, got: T.Ty) -> str | None:
+    if isinstance(target, T.MapTy) and not isinstance(got, T.MapTy):
+        return "to change one entry write `m[key] = value`; a whole map is `{k: v for k in D}`"
+    if isinstance(target, T.BoolTy) and T.is_numeric(got):
+        return "use `true`/`false`"
+    return None
+
+
+def _show(v: Any) -> str:
+    if v is None:
+        return "none"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)

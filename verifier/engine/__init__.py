@@ -1,0 +1,144 @@
+"""The explicit-state engine: ``run_check(model, options) -> CheckResult``.
+
+Chooses a stepper (compiled when the spec allows it, else the reference semantics) and
+a store (packed when states fit in 63 bits), runs the breadth-first search, and turns
+what it found into plain result data with replayed traces.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from verifier import model as M
+from verifier import results as R
+from verifier import semantics as sem
+from verifier import typesys as T
+from verifier.engine.explicit import Exploration, explore
+from verifier.engine.options import CheckOptions
+from verifier.engine.stepper import Layout, ReferenceStepper, Stepper
+from verifier.engine.store import PackedStore, TupleStore
+from verifier.engine.trace import ReplayMismatch, location, replay
+
+
+class EngineError(Exception):
+    """The model cannot be searched explicitly as it stands (e.g. unbounded variables)."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def select_properties(model: M.Model, names: tuple[str, ...] | None) -> tuple[M.Property, ...]:
+    props = tuple(p for p in model.properties if p.kind in ("invariant", "reachable"))
+    if names is None:
+        return props
+    by_name = {p.name: p for p in props}
+    return tuple(by_name[n] for n in names)
+
+
+def make_stepper(model: M.Model, monitors: tuple[M.Property, ...], mode: str) -> Stepper:
+    if mode != "off":
+        from verifier.compiler import Unsupported, compile_stepper
+
+        try:
+            return compile_stepper(model, monitors)
+        except Unsupported:
+            if mode == "on":
+                raise
+    return ReferenceStepper(model, monitors)
+
+
+def run_check(model: M.Model, opts: CheckOptions, *,
+              expect: dict[str, str] | None = None) -> R.CheckResult:
+    unbounded = [v.name for v in model.variables if isinstance(v.ty, T.IntTy)]
+    if unbounded and not model.constraints:
+        raise EngineError(
+            f"variable `{unbounded[0]}` has the unbounded type int, so explicit search may not end",
+            "add a `constraint` that bounds it (e.g. `constraint Small: epoch <= 5`), "
+            "or prove the spec with `verifier prove`")
+    monitors = select_properties(model, opts.properties)
+    stepper = make_stepper(model, monitors, opts.compiled)
+    layout = Layout(model)
+    packed = stepper.packed and layout.total_bits <= 63
+    if stepper.packed and not packed:
+        stepper = ReferenceStepper(model, monitors)
+        stepper.packed = False
+    store: Any = PackedStore() if packed else TupleStore()
+    counter_fields: list[tuple[int, int]] = []
+    for c in model.counters:
+        if packed:
+            counter_fields.append((layout.offsets[c.var], (1 << layout.widths[c.var]) - 1))
+        else:
+            counter_fields.append((c.var, 0))
+    stoppers = frozenset(i for i, p in enumerate(monitors) if p.kind == "invariant")
+    try:
+        ex = explore(stepper, store, opts, len(monitors), counter_fields, stoppers)
+    except sem.EvalError as err:
+        raise EngineError(f"run-time error in an initial state: {err.describe()}",
+                          "fix the `var` initial values or `init` conditions") from None
+    return _result(model, opts, monitors, stepper, ex, expect or {}, packed, layout)
+
+
+def _result(model: M.Model, opts: CheckOptions, monitors: tuple[M.Property, ...],
+            stepper: Stepper, ex: Exploration, expect: dict[str, str], packed: bool,
+            layout: Layout) -> R.CheckResult:
+    props: list[R.PropertyResult] = []
+    for i, p in enumerate(monitors):
+        f = ex.found.get(i)
+        trace = None
+        if f is not None:
+            trace, last = replay(model, ex.path(f.sid))
+            if not sem.fires(p, last):
+                raise ReplayMismatch(f"replayed trace does not reach a state where {p.name} fires")
+        if p.kind == "invariant":
+            verdict = R.VIOLATED if f else (R.HOLDS if ex.complete else R.INCONCLUSIVE)
+        else:
+            verdict = R.HOLDS if f else (R.VACUOUS if ex.complete else R.INCONCLUSIVE)
+        props.append(R.PropertyResult(p.name, p.kind, verdict, trace, location(model, p.span),
+                                      p.doc, expect.get(p.name)))
+    if opts.deadlock:
+        trace = None
+        if ex.deadlock is not None:
+            trace, last = replay(model, ex.path(ex.deadlock.sid))
+            if sem.successors(model, last):
+                raise ReplayMismatch("replayed deadlock state has transitions")
+        verdict = R.VIOLATED if trace else (R.HOLDS if ex.complete else R.INCONCLUSIVE)
+        props.append(R.PropertyResult("Deadlock", R.DEADLOCK, verdict, trace, None,
+                                      "some action is enabled in every reachable state",
+                                      expect.get("Deadlock")))
+    if ex.error is not None:
+        assert ex.error.step is not None
+        trace, _ = replay(model, ex.path(ex.error.sid), error_step=ex.error.step)
+        props.append(R.PropertyResult("RuntimeError", R.RUNTIME, R.VIOLATED, trace, None,
+                                      "no run-time error (domains, map keys, division)",
+                                      expect.get("RuntimeError")))
+    coverage = tuple(R.ActionCoverage(a.name, a.fault, stepper.enabled[a.index],
+                                      stepper.taken[a.index], location(model, a.span))
+                     for a in model.actions)
+    combos = tuple(sorted(tuple((c.name.removeprefix("faults."), v) for c, v in zip(model.counters, combo))
+                          for combo in ex.fault_combos))
+    links = ex.link_bytes
+    stats = R.Stats(states=ex.states, transitions=ex.transitions, depth=ex.depth,
+                    seconds=round(ex.seconds, 3), peak_memory_mb=round(_peak_mb(), 1),
+                    bytes_per_state=round((ex.store_bytes + links) / max(1, ex.states), 1),
+                    initial_states=int(ex.parents[0].size) if ex.parents else 0)
+    warnings = []
+    for c in coverage:
+        if c.enabled == 0 and ex.complete:
+            warnings.append(f"action {c.name} is never enabled (line {c.location.line if c.location else '?'})")
+    for p in props:
+        if p.verdict == R.VACUOUS:
+            warnings.append(f"reachable {p.name} is never reached: the model may be vacuous")
+    consts = tuple((n, T.display(ty, v)) for n, v, ty in model.constants)
+    return R.CheckResult(
+        model=model.name, spec_path=model.path, engine="explicit" + ("" if packed else " (tuples)"),
+        complete=ex.complete, stop_reason=ex.stop_reason, properties=tuple(props), stats=stats,
+        coverage=coverage, fault_combinations=combos, constants=consts, warnings=tuple(warnings),
+        vacuity_is_error=opts.vacuity_is_error)
+
+
+def _peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,0 +1,255 @@
+"""Stage 5 (explicit): breadth-first search over every reachable state.
+
+The loop works level by level: expand each state of the frontier (through a
+``Stepper``), hand the level's successors to the ``store`` in one batch, and keep, per
+new state, only its parent's id and the ordinal of the transition that reached it (TLC
+keeps the same: fingerprints plus a parent link). Traces are rebuilt afterwards by
+replaying those ordinals through the reference semantics (``verifier/engine/trace.py``).
+Because the search is breadth-first and each level keeps discovery order, the first
+state found for a property lies on a shortest path, and runs are deterministic.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from verifier.engine.options import CheckOptions
+from verifier.engine.stepper import ERROR, Stepper
+
+CHECK_EVERY = 2048
+
+
+@dataclass
+class Found:
+    """The first state (by id) where something was found; ``step`` is set for an error
+    transition: (ordinal, action index, message) out of state ``sid``."""
+
+    sid: int
+    step: tuple[int, int, str] | None = None
+
+
+@dataclass
+class Exploration:
+    states: int = 0
+    transitions: int = 0
+    depth: int = 0
+    seconds: float = 0.0
+    complete: bool = True
+    stop_reason: str | None = None
+    found: dict[int, Found] = field(default_factory=dict)   # monitor index -> first state
+    deadlock: Found | None = None
+    error: Found | None = None
+    level_base: list[int] = field(default_factory=list)
+    parents: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    ordinals: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    store_bytes: int = 0
+    fault_combos: set[tuple[int, ...]] = field(default_factory=set)
+
+    def path(self, sid: int) -> list[int]:
+        """Ordinals from an initial state (its index among the initial states) to ``sid``."""
+        out = []
+        while True:
+            lvl = bisect_right(self.level_base, sid) - 1
+            k = sid - self.level_base[lvl]
+            out.append(int(self.ordinals[lvl][k]))
+            parent = int(self.parents[lvl][k])
+            if parent < 0:
+                break
+            sid = parent
+        return out[::-1]
+
+    @property
+    def link_bytes(self) -> int:
+        return sum(a.nbytes for a in self.parents) + sum(a.nbytes for a in self.ordinals)
+
+
+def _rss_mb() -> float:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class _Clock:
+    def __init__(self, opts: CheckOptions) -> None:
+        self.opts = opts
+        self.t0 = time.perf_counter()
+        self.last_progress = self.t0
+        self.shown = False
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    def limit(self, states: int) -> str | None:
+        o = self.opts
+        if o.max_seconds is not None and self.elapsed() > o.max_seconds:
+            return f"time limit ({o.max_seconds:g} s)"
+        if o.max_memory_mb is not None and _rss_mb() > o.max_memory_mb:
+            return f"memory limit ({o.max_memory_mb} MiB)"
+        return None
+
+    def progress(self, states: int, queue: int, depth: int) -> None:
+        now = time.perf_counter()
+        if not self.opts.progress or now - self.last_progress < 2.0:
+            return
+        self.last_progress = now
+        rate = states / max(1e-9, now - self.t0)
+        sys.stderr.write(f"\r{states:,} states, {rate:,.0f} states/s, queue {queue:,}, depth {depth}  ")
+        sys.stderr.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 78 + "\r")
+            sys.stderr.flush()
+
+
+def explore(stepper: Stepper, store: Any, opts: CheckOptions, n_monitors: int,
+            counter_fields: list[tuple[int, int]] | None = None,
+            stoppers: frozenset[int] = frozenset()) -> Exploration:
+    """Breadth-first search over monitors 0..n_monitors-1 (``stoppers``: those whose
+    firing is a violation, for ``stop_at_first``); ``counter_fields`` are (offset, mask)
+    of fault counters in a packed state, or (index, 0) in a tuple state."""
+    ex = Exploration()
+    clock = _Clock(opts)
+    active = list(range(n_monitors))
+    try:
+        _bfs(stepper, store, opts, ex, clock, active, counter_fields or [], stoppers)
+    except KeyboardInterrupt:
+        ex.complete = False
+        ex.stop_reason = "interrupted"
+    finally:
+        clock.done()
+    ex.seconds = clock.elapsed()
+    ex.states = len(store)
+    ex.store_bytes = store.nbytes
+    return ex
+
+
+def _note_combos(ex: Exploration, states: list[Any], fields: list[tuple[int, int]]) -> None:
+    if not fields:
+        return
+    for s in states:
+        if isinstance(s, int):
+            ex.fault_combos.add(tuple((s >> off) & mask for off, mask in fields))
+        else:
+            ex.fault_combos.add(tuple(s[i] for i, _ in fields))
+
+
+def _check_level(stepper: Stepper, ex: Exploration, opts: CheckOptions, active: list[int],
+                 frontier: list[Any], base: int, clock: _Clock, stoppers: frozenset[int]) -> bool:
+    """Run the monitors on a new level; True when the search should stop here."""
+    stop = False
+    for lo in range(0, len(frontier), CHECK_EVERY * 8):
+        if not active:
+            break
+        for k, fired in stepper.scan(frontier[lo:lo + CHECK_EVERY * 8], active):
+            for m in fired:
+                if m in active:
+                    ex.found[m] = Found(base + lo + k)
+                    active.remove(m)
+                    if opts.stop_at_first and m in stoppers:
+                        stop = True
+        clock.progress(base + lo, len(frontier) - lo, ex.depth)
+    return stop
+
+
+def _first_deadlock(ex: Exploration, ends: list[int], skipped: list[int], base: int) -> None:
+    """The first state of the level with no transition that a constraint did not stop."""
+    skip = set(skipped)
+    prev = 0
+    for i, end in enumerate(ends):
+        if end == prev and i not in skip:
+            ex.deadlock = Found(base + i)
+            return
+        prev = end
+
+
+def _first_error(ex: Exploration, err: tuple[int, int, str], ends: list[int], base: int,
+                 lo: int) -> None:
+    """Locate the state whose expansion produced ``err`` (found after a lean chunk)."""
+    o, a, msg = err
+    i = bisect_right(ends, o, lo)
+    start = ends[i - 1] if i > 0 else 0
+    ex.error = Found(base + i, (o - start, a, msg))  # i indexes the whole level
+
+
+def _bfs(stepper: Stepper, store: Any, opts: CheckOptions, ex: Exploration, clock: _Clock,
+         active: list[int], counter_fields: list[tuple[int, int]],
+         stoppers: frozenset[int]) -> None:
+    inits = stepper.initial()
+    fresh = store.add_batch(inits)
+    frontier = [inits[i] for i in fresh]
+    ex.level_base.append(0)
+    ex.parents.append(np.full(len(frontier), -1, dtype=np.int64))
+    ex.ordinals.append(np.asarray(fresh, dtype=np.int64))
+    _note_combos(ex, frontier, counter_fields)
+    total = len(frontier)
+    stop = _check_level(stepper, ex, opts, active, frontier, 0, clock, stoppers)
+    base = 0
+    while frontier and not stop:
+        if opts.max_depth is not None and ex.depth >= opts.max_depth:
+            ex.complete, ex.stop_reason = False, f"depth limit ({opts.max_depth})"
+            return
+        out: list[Any] = []
+        errs: list[tuple[int, int, str]] = []
+        ends: list[int] = []
+        skipped: list[int] = []
+        for lo in range(0, len(frontier), CHECK_EVERY):
+            n_errs = len(errs)
+            stepper.expand_level(frontier[lo:lo + CHECK_EVERY], out, ends, errs, skipped)
+            if len(errs) > n_errs and ex.error is None:
+                _first_error(ex, errs[n_errs], ends, base, lo)
+                stop = stop or opts.stop_at_first
+            clock.progress(total, len(frontier) - lo, ex.depth)
+            reason = clock.limit(total)
+            if reason:
+                ex.complete, ex.stop_reason = False, reason
+                return
+        if opts.deadlock and ex.deadlock is None:
+            _first_deadlock(ex, ends, skipped, base)
+            stop = stop or (ex.deadlock is not None and opts.stop_at_first)
+        ex.transitions += len(out)
+        if errs:
+            positions = [j for j, x in enumerate(out) if not (isinstance(x, int) and x == ERROR)]
+            cands = [out[j] for j in positions]
+        else:
+            positions = None
+            cands = out
+        new = store.add_batch(cands)
+        if not new:
+            break
+        pos = np.asarray(new, dtype=np.int64)
+        if positions is not None:
+            pos = np.asarray(positions, dtype=np.int64)[pos]
+        ends_arr = np.asarray(ends, dtype=np.int64)
+        parent_idx = np.searchsorted(ends_arr, pos, side="right")
+        starts = np.concatenate((np.zeros(1, dtype=np.int64), ends_arr[:-1]))
+        next_base = base + len(frontier)
+        ex.level_base.append(next_base)
+        ex.parents.append(parent_idx + base)
+        ex.ordinals.append(pos - starts[parent_idx])
+        frontier = [cands[j] for j in new]
+        base = next_base
+        total += len(frontier)
+        ex.depth += 1
+        _note_combos(ex, frontier, counter_fields)
+        stop = _check_level(stepper, ex, opts, active, frontier, base, clock, stoppers) or stop
+        reason = clock.limit(total)
+        if opts.max_states is not None and total >= opts.max_states and frontier:
+            reason = f"state limit ({opts.max_states:,})"
+        if reason:
+            ex.complete, ex.stop_reason = False, reason
+            return
+    if stop:
+        ex.complete, ex.stop_reason = False, "stopped at the first violation"

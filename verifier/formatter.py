@@ -1,0 +1,605 @@
+"""Stage 2, backwards: the canonical text of a spec from its AST (``verifier fmt``).
+
+``format_spec(spec)`` prints an AST so that ``parse(format_spec(ast)) == ast`` (spans
+aside) and formatting is idempotent. Layout: two-space indents, one declaration per
+line group, parentheses only where precedence needs them (and around a conditional
+used as a condition), operators spaced except ``..``, lines kept under ``WIDTH``
+columns by breaking before binary operators, after ``=``/``:`` of declarations and
+inside brackets, Wadler-style (a small document algebra rendered greedily).
+
+The parser drops comments, so the AST has none. Given the source text as well,
+``format_spec(spec, source)`` (or ``format_source(text)``) puts each comment back: on
+its own line before the declaration or statement it preceded, at the end of the line
+it ended, before the ``}`` of the block it closed; a comment inside a multi-line
+expression moves above its statement. Blank lines between declarations and between
+statements are kept (at most one); declarations of different kinds and actions are
+always separated by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from verifier import syntax as S
+from verifier.fmtcomments import BlockNotes, Entry, Layout, place_comments
+
+WIDTH = 100
+INDENT = 2
+
+# ---- a small document algebra ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    text: str
+    measured: bool = True  # False for a trailing comment: it never makes code break
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """A line break, or ``flat`` when its group fits on one line."""
+
+    flat: str = " "
+
+
+@dataclass(frozen=True, slots=True)
+class _Hard:
+    """A line break in any case; a group holding one never lies flat."""
+
+
+@dataclass(frozen=True, slots=True)
+class _IfBreak:
+    """Text that appears only when its group is broken (a trailing comma)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Nest:
+    doc: Doc
+    indent: int = INDENT
+
+
+@dataclass(frozen=True, slots=True)
+class _Align:
+    """Lines inside break to the column where this document starts."""
+
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    doc: Doc
+
+
+Doc: TypeAlias = str | _Text | _Line | _Hard | _IfBreak | _Nest | _Align | _Group | list["Doc"]
+_SOFT = _Line("")
+_Cmd = tuple[int, bool, Doc]  # indentation, flat, document
+
+
+def _render(doc: Doc, width: int = WIDTH) -> str:
+    out: list[str] = []
+    col = 0
+    stack: list[_Cmd] = [(0, False, doc)]
+    while stack:
+        ind, flat, d = stack.pop()
+        if isinstance(d, str):
+            out.append(d)
+            col += len(d)
+        elif isinstance(d, list):
+            stack.extend((ind, flat, x) for x in reversed(d))
+        elif isinstance(d, _Text):
+            out.append(d.text)
+            col += len(d.text)
+        elif isinstance(d, _Line) and flat:
+            out.append(d.flat)
+            col += len(d.flat)
+        elif isinstance(d, (_Line, _Hard)):
+            out.append("\n" + " " * ind)
+            col = ind
+        elif isinstance(d, _IfBreak):
+            if not flat:
+                out.append(d.text)
+                col += len(d.text)
+        elif isinstance(d, _Nest):
+            stack.append((ind + d.indent, flat, d.doc))
+        elif isinstance(d, _Align):
+            stack.append((col, flat, d.doc))
+        else:
+            stack.append((ind, flat or _fits(width - col, (ind, True, d.doc), stack), d.doc))
+    return "\n".join(line.rstrip() for line in "".join(out).split("\n"))
+
+
+def _fits(room: int, first: _Cmd, rest: list[_Cmd]) -> bool:
+    """Whether ``first`` laid flat, and what follows it up to the next line break, fit."""
+    todo = [first]
+    i = len(rest)
+    while room >= 0:
+        if not todo:
+            if i == 0:
+                return True
+            i -= 1
+            todo.append(rest[i])
+        ind, flat, d = todo.pop()
+        if isinstance(d, str):
+            room -= len(d)
+        elif isinstance(d, list):
+            todo.extend((ind, flat, x) for x in reversed(d))
+        elif isinstance(d, _Text):
+            room -= len(d.text) if d.measured else 0
+        elif isinstance(d, _Line):
+            if not flat:
+                return True
+            room -= len(d.flat)
+        elif isinstance(d, _Hard):
+            return not flat
+        elif isinstance(d, _IfBreak):
+            room -= 0 if flat else len(d.text)
+        else:
+            todo.append((ind, flat, d.doc))
+    return False
+
+
+def _join(docs: Sequence[Doc], sep: Doc) -> list[Doc]:
+    out: list[Doc] = []
+    for i, d in enumerate(docs):
+        if i:
+            out.append(sep)
+        out.append(d)
+    return out
+
+
+def _bracket(open_: str, items: Sequence[Doc], close: str, trailing_comma: bool = False) -> Doc:
+    if not items:
+        return open_ + close
+    body: list[Doc] = [_SOFT, *_join(items, [",", _Line()])]
+    if trailing_comma:
+        body.append(_IfBreak(","))
+    return _Group([open_, _Nest(body), _SOFT, close])
+
+
+# ---- names and literals ------------------------------------------------------------------
+
+
+def _name(n: str) -> str:
+    from verifier.parser import keywords
+
+    if not (n.isidentifier() and n.isascii()) or n in keywords():
+        raise ValueError(f"{n!r} cannot be written as a name")
+    return n
+
+
+def _int(v: int) -> str:
+    if isinstance(v, bool) or v < 0:
+        raise ValueError(f"no literal for {v!r}: a negative number is written `-n`")
+    return str(v)
+
+
+# ---- expressions -------------------------------------------------------------------------
+
+# Binding strength, loosest first, as in the grammar.
+EXPR, IMPLIES, OR, AND, NOT, CMP, UNION, INTER, RANGE, SUM, PROD, NEG, POSTFIX, ATOM = range(14)
+
+_LEVEL = {"=>": IMPLIES, "<=>": IMPLIES, "or": OR, "and": AND,
+          "==": CMP, "!=": CMP, "<": CMP, "<=": CMP, ">": CMP, ">=": CMP, "in": CMP, "notin": CMP,
+          "|": UNION, "&": INTER, "..": RANGE, "+": SUM, "-": SUM, "*": PROD, "//": PROD, "%": PROD}
+_LEFT_ASSOC = {OR, AND, UNION, INTER, SUM, PROD}
+_BRACKETED = (S.Call, S.SetLit, S.SetComp, S.MapComp, S.RecordLit, S.TupleLit, S.SeqLit)
+
+
+def level(e: S.Expr) -> int:
+    """How tightly ``e`` binds: it needs parentheses where the context wants more."""
+    match e:
+        case S.Ite() | S.Let():
+            return EXPR
+        case S.Quant(kind):
+            return EXPR if kind in ("forall", "exists") else ATOM
+        case S.Binary(op):
+            if op not in _LEVEL:
+                raise ValueError(f"unknown operator {op!r}")
+            return _LEVEL[op]
+        case S.Unary(op):
+            return NOT if op == "not" else NEG
+        case S.Index() | S.Field():
+            return POSTFIX
+    return ATOM
+
+
+def _expr(e: S.Expr, need: int = EXPR) -> Doc:
+    if level(e) < need:
+        return ["(", _Align(_expr(e)), ")"]
+    match e:
+        case S.IntLit(v):
+            return _int(v)
+        case S.BoolLit(v):
+            return "true" if v else "false"
+        case S.NoneLit():
+            return "none"
+        case S.Name(n):
+            return _name(n)
+        case S.Unary("not", arg):
+            return ["not ", _expr(arg, NOT)]
+        case S.Unary("-", arg):
+            nested = isinstance(arg, S.Unary) and arg.op == "-"
+            return ["- " if nested else "-", _expr(arg, NEG)]
+        case S.Binary():
+            return _binary(e)
+        case S.Ite():
+            return _ite(e)
+        case S.Quant(kind, binders, body) if kind in ("forall", "exists"):
+            return _Group([kind, " ", _binders(binders), ":", _Nest([_Line(), _expr(body)])])
+        case S.Quant(kind, binders, body):
+            return _Group([kind, "(", _Nest([_SOFT, _binders(binders), ":", _Line(), _expr(body)]),
+                           _SOFT, ")"])
+        case S.Let(n, value, body):
+            return _Align(_Group(["let ", _name(n), " = ", _expr(value, UNION), " in", _Line(),
+                                  _expr(body)]))
+        case S.Call(n, args):
+            return [_name(n), _bracket("(", [_expr(a) for a in args], ")")]
+        case S.Index(base, idx):
+            return [_expr(base, POSTFIX), "[", _expr(idx), "]"]
+        case S.Field(base, n):
+            return [_expr(base, POSTFIX), ".", _name(n)]
+        case S.SetLit(items):
+            return _bracket("{", [_expr(i) for i in items], "}")
+        case S.SeqLit(items):
+            return _bracket("[", [_expr(i) for i in items], "]")
+        case S.TupleLit(items):
+            if not items:
+                raise ValueError("an empty tuple cannot be written")
+            if len(items) == 1:
+                return ["(", _expr(items[0]), ",)"]
+            return _bracket("(", [_expr(i) for i in items], ")")
+        case S.RecordLit(fields):
+            if not fields:
+                raise ValueError("an empty record cannot be written")
+            return _bracket("{", [[_name(n), ": ", _expr(v)] for n, v in fields], "}")
+        case S.SetComp(elem, var, dom, cond):
+            tail: list[Doc] = [_Line(), "for ", _name(var), " in ", _expr(dom, UNION)]
+            if cond is not None:
+                tail += [_Line(), "if ", _expr(cond)]
+            return _Group(["{", _Nest([_SOFT, _expr(elem), *tail]), _SOFT, "}"])
+        case S.MapComp(var, body, dom):
+            return _Group(["{", _Nest([_SOFT, _name(var), ": ", _expr(body), _Line(), "for ",
+                                       _name(var), " in ", _expr(dom, UNION)]), _SOFT, "}"])
+    raise ValueError(f"cannot format {e!r}")
+
+
+def _binders(binders: tuple[S.Binder, ...]) -> Doc:
+    """``a, b in S, c in T``: consecutive binders over equal domains share one ``in``."""
+    if not binders:
+        raise ValueError("a quantifier needs at least one binder")
+    groups: list[tuple[list[str], S.Expr]] = []
+    for b in binders:
+        if groups and groups[-1][1] == b.domain:
+            groups[-1][0].append(_name(b.name))
+        else:
+            groups.append(([_name(b.name)], b.domain))
+    return _join([[", ".join(ns), " in ", _expr(d, UNION)] for ns, d in groups], ", ")
+
+
+def _binary(e: S.Binary) -> Doc:
+    lv = _LEVEL[e.op]
+    if e.op == "..":
+        return [_range_bound(e.left), "..", _range_bound(e.right)]
+    operands: list[Doc] = []
+    ops: list[str] = []
+    if lv in _LEFT_ASSOC:  # a + b - c: walk down the left spine
+        # `and` inside `or` gets parentheses: the precedence is right, but not obvious
+        clear = AND + 1 if lv == OR else lv
+        node: S.Expr = e
+        while isinstance(node, S.Binary) and _LEVEL.get(node.op) == lv:
+            operands.append(_expr(node.right, max(lv + 1, clear)))
+            ops.append(node.op)
+            node = node.left
+        operands.append(_expr(node, clear))
+        operands.reverse()
+        ops.reverse()
+    elif e.op == "=>":  # a => b => c: right associative
+        node = e
+        while isinstance(node, S.Binary) and node.op == "=>":
+            operands.append(_expr(node.left, lv + 1))
+            ops.append("=>")
+            node = node.right
+        operands.append(_expr(node, lv))
+    else:  # <=>, comparisons, membership: not associative
+        operands = [_expr(e.left, lv + 1), _expr(e.right, lv + 1)]
+        ops = [e.op]
+    rest: list[Doc] = []
+    for op, x in zip(ops, operands[1:], strict=True):
+        rest += [_Line(), "not in" if op == "notin" else op, " ", x]
+    return _Group([operands[0], _Nest(rest)])
+
+
+def _range_bound(e: S.Expr) -> Doc:
+    """An operand of ``..``: simple arithmetic is written tight, as in ``0..N-1``."""
+    if isinstance(e, S.Binary) and _LEVEL.get(e.op, 0) >= SUM and _simple(e):
+        return _tight(e)
+    return _expr(e, RANGE + 1)
+
+
+def _simple(e: S.Expr) -> bool:
+    match e:
+        case S.Binary(op, a, b):
+            return _LEVEL.get(op, 0) >= SUM and _simple(a) and _simple(b)
+        case S.Unary("-", a):
+            return isinstance(a, (S.Name, S.IntLit))
+    return isinstance(e, (S.Name, S.IntLit))
+
+
+def _tight(e: S.Expr, need: int = SUM) -> str:
+    if isinstance(e, S.Binary):
+        lv = _LEVEL[e.op]
+        text = f"{_tight(e.left, lv)}{e.op}{_tight(e.right, lv + 1)}"
+        return f"({text})" if lv < need else text
+    rendered = _expr(e, NEG)
+    assert isinstance(rendered, (str, list))
+    return _render(rendered)
+
+
+def _ite(e: S.Ite) -> Doc:
+    """``if a then x else if b then y else z``: one line, or one line per branch.
+    A conditional, quantifier or let as a condition or a then-branch is parenthesized:
+    it would run on to the `then` or `else`."""
+    def part(x: S.Expr) -> Doc:
+        return _expr(x, EXPR + 1)
+
+    parts: list[Doc] = [_Group(["if ", part(e.cond), _Line(), "then ", part(e.then)])]
+    other = e.other
+    while isinstance(other, S.Ite):
+        parts += [_Line(), _Group(["else if ", part(other.cond), _Line(), "then ",
+                                   part(other.then)])]
+        other = other.other
+    parts += [_Line(), "else ", _expr(other)]
+    return _Align(_Group(parts))
+
+
+# ---- types -------------------------------------------------------------------------------
+
+
+def _type(t: S.TypeExpr) -> str:
+    match t:
+        case S.MapType(dom, cod):
+            if isinstance(dom, S.MapType):
+                raise ValueError("a map cannot be the domain of a map")
+            return f"{_type(dom)} -> {_type(cod)}"
+        case S.OptionType(inner):
+            if isinstance(inner, (S.MapType, S.OptionType)):
+                raise ValueError(f"`?` cannot apply to {type(inner).__name__}")
+            return f"{_type(inner)}?"
+        case S.BoolType():
+            return "bool"
+        case S.IntType():
+            return "int"
+        case S.NamedType(n):
+            return _name(n)
+        case S.RangeType(lo, hi):
+            return f"{_bound(lo)}..{_bound(hi)}"
+        case S.SetType(elem):
+            return f"set[{_type(elem)}]"
+        case S.SeqType(elem, cap):
+            return f"seq[{_type(elem)}, {_bound(cap)}]"
+        case S.TupleType(items):
+            if len(items) < 2:
+                raise ValueError("a tuple type has at least two components")
+            return "tuple[" + ", ".join(_type(i) for i in items) + "]"
+        case S.RecordType(fields):
+            if not fields:
+                raise ValueError("a record type has at least one field")
+            return "{" + ", ".join(f"{_name(n)}: {_type(x)}" for n, x in fields) + "}"
+    raise ValueError(f"cannot format {t!r}")
+
+
+def _bound(e: S.Expr, need: int = 1) -> str:
+    """A range bound or capacity: numbers, names, ``+ - *`` and unary minus only."""
+    lv = {"+": 1, "-": 1, "*": 2}.get(e.op, -1) if isinstance(e, S.Binary) else 3
+    if lv < 0:
+        raise ValueError(f"{e!r} cannot be written in a type")
+    if lv < need:
+        return f"({_bound(e)})"
+    match e:
+        case S.IntLit(v):
+            return _int(v)
+        case S.Name(n):
+            return _name(n)
+        case S.Unary("-", arg):
+            nested = isinstance(arg, S.Unary)
+            return ("- " if nested else "-") + _bound(arg, 3)
+        case S.Binary(op, a, b) if lv:
+            return f"{_bound(a, lv)}{op}{_bound(b, lv + 1)}"
+    raise ValueError(f"{e!r} cannot be written in a type")
+
+
+def _params(params: tuple[S.Param, ...]) -> Doc:
+    return _bracket("(", [[_name(p.name), ": ", _type(p.type)] for p in params], ")")
+
+
+# ---- statements and declarations ---------------------------------------------------------
+
+
+class _Printer:
+    def __init__(self, layout: Layout | None) -> None:
+        self.layout = layout
+
+    def notes(self, node: S.Decl | S.Stmt, k: int, stmts: tuple[S.Stmt, ...]) -> BlockNotes:
+        if self.layout is not None:
+            found = self.layout.blocks.get((id(node), k))
+            if found is not None:
+                return found
+        return BlockNotes([Entry(s) for s in stmts])
+
+    def entries(self, entries: list[Entry]) -> list[Doc]:
+        out: list[Doc] = []
+        for i, en in enumerate(entries):
+            if i:
+                out.append(_Hard())
+                if en.blank:
+                    out.append(_Hard())
+            if en.item is None:
+                assert en.comment is not None
+                out.append(_Text(en.comment, measured=False))
+                continue
+            out.append(self.stmt(en.item) if not _is_decl(en.item) else self.decl(en.item))
+            if en.trailing is not None:
+                out.append(_Text("  " + en.trailing, measured=False))
+        return out
+
+    def block(self, node: S.Decl | S.Stmt, k: int, stmts: tuple[S.Stmt, ...]) -> Doc:
+        notes = self.notes(node, k, stmts)
+        head: list[Doc] = ["{"]
+        if notes.opening is not None:
+            head.append(_Text("  " + notes.opening, measured=False))
+        if not notes.entries:
+            return head + ([_Hard(), "}"] if notes.opening is not None else ["}"])
+        return [*head, _Nest([_Hard(), *self.entries(notes.entries)]), _Hard(), "}"]
+
+    def stmt(self, s: S.Decl | S.Stmt) -> Doc:
+        match s:
+            case S.Assign(target, value):
+                if not _is_lvalue(target):
+                    raise ValueError(f"cannot assign to {target!r}")
+                return _assigned([_expr(target)], " =", value)
+            case S.Require(cond):
+                return ["require ", _expr(cond)]
+            case S.Skip():
+                return "skip"
+            case S.If():
+                return self.if_stmt(s)
+            case S.Either(branches):
+                if len(branches) < 2:
+                    raise ValueError("`either` needs at least two branches")
+                parts: list[Doc] = ["either "]
+                for k, b in enumerate(branches):
+                    if k:
+                        parts.append(" or ")
+                    parts.append(self.block(s, k, b))
+                return parts
+            case S.Pick(var, dom, body):
+                return ["pick ", _name(var), " in ", _expr(dom, UNION), " ", self.block(s, 0, body)]
+        raise ValueError(f"cannot format statement {s!r}")
+
+    def if_stmt(self, s: S.If) -> Doc:
+        cond = _expr(s.cond, EXPR + 1) if isinstance(s.cond, S.Ite) else _expr(s.cond)
+        parts: list[Doc] = ["if ", cond, " ", self.block(s, 0, s.then)]
+        if not s.other:
+            return parts
+        notes = self.notes(s, 1, s.other)
+        chained = (len(s.other) == 1 and isinstance(s.other[0], S.If) and notes.opening is None
+                   and len(notes.entries) == 1 and notes.entries[0].trailing is None)
+        if chained:
+            assert isinstance(s.other[0], S.If)
+            return [*parts, " else ", self.if_stmt(s.other[0])]
+        return [*parts, " else ", self.block(s, 1, s.other)]
+
+    def decl(self, d: S.Decl | S.Stmt) -> Doc:
+        match d:
+            case S.ConstDecl(n, t, default):
+                return _assigned(["const ", _name(n), ": ", _type(t)], " =", default)
+            case S.EnumDecl(n, members):
+                if not members:
+                    raise ValueError("an enum has at least one member")
+                return ["enum ", _name(n), " ", _Group(["{", _Nest([_Line(), *_join(
+                    [_name(m) for m in members], [",", _Line()]), _IfBreak(",")]), _Line(), "}"])]
+            case S.TypeDecl(n, t):
+                return ["type ", _name(n), " = ", _type(t)]
+            case S.VarDecl(n, t, init):
+                head: list[Doc] = ["var ", _name(n), ": ", _type(t)]
+                return head if init is None else _assigned(head, " =", init)
+            case S.InitDecl(cond):
+                return _assigned(["init"], ":", cond)
+            case S.DefDecl(n, params, body):
+                head = ["def ", _name(n)]
+                if params is not None:
+                    head.append(_params(params))
+                return _assigned(head, " =", body)
+            case S.ActionDecl(n, params, body, fault):
+                head = ["fault action " if fault else "action ", _name(n)]
+                if params:
+                    head.append(_params(params))
+                return [*head, " ", self.block(d, 0, body)]
+            case S.PropertyDecl(kind, n, doc, cond):
+                if kind not in ("invariant", "reachable", "constraint"):
+                    raise ValueError(f"unknown property kind {kind!r}")
+                head = [kind, " ", _name(n)]
+                if doc is not None:
+                    if '"' in doc or "\n" in doc:
+                        raise ValueError(f"a description cannot hold a quote or a newline: {doc!r}")
+                    head.append(f' "{doc}"')
+                    # a described property reads as a heading, its condition below
+                    return [*head, ":", _Nest([_Hard(), _expr(cond)])]
+                return _assigned(head, ":", cond)
+            case S.LaneDecl(var, dom, label):
+                return _assigned(["lane ", _name(var), " in ", _name(dom)], ":", label)
+        raise ValueError(f"cannot format declaration {d!r}")
+
+
+def _assigned(head: list[Doc], sep: str, value: S.Expr) -> Doc:
+    """``head = value``: a bracketed value breaks inside its brackets, any other one
+    moves to the next line, indented, when the whole does not fit."""
+    if isinstance(value, _BRACKETED) or (isinstance(value, S.Quant) and level(value) == ATOM):
+        return [*head, sep, " ", _expr(value)]
+    return _Group([*head, sep, _Nest([_Line(), _expr(value)])])
+
+
+def _is_lvalue(e: S.Expr) -> bool:
+    while isinstance(e, (S.Index, S.Field)):
+        e = e.base
+    return isinstance(e, S.Name)
+
+
+_DECLS = (S.ConstDecl, S.EnumDecl, S.TypeDecl, S.VarDecl, S.InitDecl, S.DefDecl, S.ActionDecl,
+          S.PropertyDecl, S.LaneDecl)
+
+
+def _is_decl(node: S.Decl | S.Stmt) -> bool:
+    return isinstance(node, _DECLS)
+
+
+def _kind(d: S.Decl | S.Stmt | None) -> str:
+    return d.kind if isinstance(d, S.PropertyDecl) else type(d).__name__
+
+
+def _separate(entries: list[Entry]) -> None:
+    """Blank lines between declarations: always around actions and where the kind of
+    declaration changes (kept from the source otherwise, or none without a source)."""
+    prev: S.Decl | S.Stmt | None = None
+    group_start = 0
+    for i, en in enumerate(entries):
+        if en.item is None:
+            continue
+        if prev is not None:
+            forced = isinstance(prev, S.ActionDecl) or isinstance(en.item, S.ActionDecl)
+            if en.item.span.line == 0:  # no source positions: by kind only
+                forced = forced or _kind(prev) != _kind(en.item)
+            if forced:
+                entries[group_start].blank = True
+        prev = en.item
+        group_start = i + 1
+
+
+# ---- entry points --------------------------------------------------------------------------
+
+
+def format_spec(spec: S.Spec, source: str | None = None) -> str:
+    """The canonical text of ``spec``; with its ``source``, comments are kept.
+
+    Raises ValueError for a tree that no text parses to (a negative literal, an empty
+    tuple, a keyword as a name, ...): the parser never builds one."""
+    layout = None
+    if source is not None and source.startswith("\ufeff"):
+        source = source[1:]
+    if spec.decls and spec.decls[0].span.line > 0 or not spec.decls and source:
+        layout = place_comments(spec, source)  # blank lines (and comments) by position
+    entries = layout.top if layout is not None else [Entry(d) for d in spec.decls]
+    _separate(entries)
+    text = _render(_Printer(layout).entries(entries))
+    return text + "\n" if text else ""
+
+
+def format_source(text: str, path: str = "<string>") -> str:
+    """Parse spec text and print it in canonical form, comments kept (raises SpecError)."""
+    from verifier.parser import parse
+
+    return format_spec(parse(text, path), text)

@@ -1,0 +1,351 @@
+"""Stage 3 of the pipeline: the checked model, a typed and resolved IR.
+
+The checker (``verifier/checker.py``) turns the AST into these nodes: names are
+resolved to state-variable indices, constants are folded to values, helper ``def``s are
+inlined (their arguments bound with ``ELet``), and bound variables get unique slot
+numbers so inlining never captures. Every node carries its type and a source span for
+run-time error messages. The reference semantics (``verifier/semantics.py``), the
+compiler (``verifier/compiler.py``) and the Z3 translation all read this IR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from verifier.syntax import NOSPAN, Span
+from verifier.typesys import Ty
+
+
+def _span() -> Span:
+    return field(default=NOSPAN, compare=False, repr=False)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class EConst:
+    value: Any
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class EVar:
+    index: int
+    name: str
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ELocal:
+    slot: int
+    name: str
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class EUnary:
+    op: str  # "not" | "-"
+    arg: Expr
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class EBinary:
+    """Ops: and or => <=> == != < <= > >= in notin union inter diff subset range + - * // %."""
+
+    op: str
+    left: Expr
+    right: Expr
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class EIte:
+    cond: Expr
+    then: Expr
+    other: Expr
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class EQuant:
+    """forall / exists / count / sum; binder i ranges over ``domains[i]``, which may
+    mention the slots of earlier binders."""
+
+    kind: str
+    slots: tuple[int, ...]
+    domains: tuple[Expr, ...]
+    body: Expr
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ELet:
+    slot: int
+    value: Expr
+    body: Expr
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class EApply:
+    """Map application ``m[k]``; the key must lie in the map's domain."""
+
+    map: Expr
+    key: Expr
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ESeqIndex:
+    """``q[i]`` on a sequence, 0-based; ``i`` must be below ``len(q)``."""
+
+    seq: Expr
+    index: Expr
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class EField:
+    """Record field or tuple component ``pos``."""
+
+    base: Expr
+    pos: int
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class EBuiltin:
+    """len, head, tail, append, min, max, abs, some (unwrap an option)."""
+
+    name: str
+    args: tuple[Expr, ...]
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ESetLit:
+    items: tuple[Expr, ...]
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ESetComp:
+    elem: Expr
+    slot: int
+    domain: Expr
+    cond: Expr | None
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class EMapComp:
+    """``{k: body for k in D}`` where D is the whole domain type of the map."""
+
+    slot: int
+    body: Expr
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ETuple:
+    """A tuple or record literal (records are tuples in field order)."""
+
+    items: tuple[Expr, ...]
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ESeqLit:
+    items: tuple[Expr, ...]
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ETypeSet:
+    """A finite type used as a set of all its values (``forall s in Server``);
+    ``ty`` is ``set[elem]``."""
+
+    elem: Ty
+    ty: Ty
+    span: Span = _span()
+
+
+Expr = Union[
+    EConst, EVar, ELocal, EUnary, EBinary, EIte, EQuant, ELet, EApply, ESeqIndex, EField,
+    EBuiltin, ESetLit, ESetComp, EMapComp, ETuple, ESeqLit, ETypeSet,
+]
+
+# ---- statements -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AKey:
+    """Accessor: map key (``m[k]``)."""
+
+    key: Expr
+    map_ty: Ty
+
+
+@dataclass(frozen=True, slots=True)
+class AIndex:
+    """Accessor: sequence position (``q[i]``)."""
+
+    index: Expr
+    seq_ty: Ty
+
+
+@dataclass(frozen=True, slots=True)
+class AField:
+    """Accessor: record field / tuple component."""
+
+    pos: int
+
+
+Accessor = Union[AKey, AIndex, AField]
+
+
+@dataclass(frozen=True, slots=True)
+class SAssign:
+    var: int
+    path: tuple[Accessor, ...]
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class SRequire:
+    cond: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class SIf:
+    cond: Expr
+    then: tuple[Stmt, ...]
+    other: tuple[Stmt, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class SEither:
+    branches: tuple[tuple[Stmt, ...], ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class SPick:
+    slot: int
+    domain: Expr
+    body: tuple[Stmt, ...]
+    span: Span = _span()
+
+
+Stmt = Union[SAssign, SRequire, SIf, SEither, SPick]
+
+# ---- the model --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    name: str
+    ty: Ty
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    slot: int
+    name: str
+    ty: Ty
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    index: int
+    name: str
+    params: tuple[Param, ...]
+    body: tuple[Stmt, ...]
+    fault: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    """``kind``: invariant | reachable | constraint."""
+
+    kind: str
+    name: str
+    doc: str | None
+    cond: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class FaultCounter:
+    """A checker-added counter variable: ``actions`` (indices) share it, capped at ``cap``."""
+
+    var: int
+    name: str
+    cap: int
+    actions: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """Timeline lanes: one per value of ``domain`` (slot bound to it), labelled by ``label``."""
+
+    slot: int
+    domain: Ty
+    label: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    name: str
+    path: str
+    source: str
+    constants: tuple[tuple[str, Any, Ty], ...]
+    variables: tuple[Variable, ...]       # spec variables, then fault counters
+    n_spec_vars: int
+    init_values: tuple[Expr | None, ...]  # per spec variable; None = any value of its type
+    init_conds: tuple[Expr, ...]
+    actions: tuple[Action, ...]
+    properties: tuple[Property, ...]      # invariants, reachables and constraints, in order
+    counters: tuple[FaultCounter, ...]
+    lane: Lane | None
+    n_slots: int
+
+    @property
+    def invariants(self) -> tuple[Property, ...]:
+        return tuple(p for p in self.properties if p.kind == "invariant")
+
+    @property
+    def reachables(self) -> tuple[Property, ...]:
+        return tuple(p for p in self.properties if p.kind == "reachable")
+
+    @property
+    def constraints(self) -> tuple[Property, ...]:
+        return tuple(p for p in self.properties if p.kind == "constraint")
+
+    def var_index(self, name: str) -> int:
+        for i, v in enumerate(self.variables):
+            if v.name == name:
+                return i
+        raise KeyError(name)

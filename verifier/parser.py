@@ -1,0 +1,616 @@
+"""Stages 1-2 of the pipeline: spec text -> Lark parse tree -> AST (``verifier.syntax``).
+
+The Lark parser (LALR, strict, positions kept) is built once per process, lazily,
+from the packaged ``grammar.lark``. Lark's exceptions never leave this module: they
+become ``SpecError`` diagnostics with file:line:col, the source line with a caret and
+a hint. Common mistakes get specific messages through ``match_examples``.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
+
+from verifier import syntax as S
+from verifier.diagnostics import Diagnostic, SpecError
+
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 200
+
+# Common mistakes: (code, message, hint, example snippets that fail the same way).
+_MISTAKES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("E004", "expected ':' after the property name",
+     "write `invariant Name: condition`",
+     ("invariant I x", "reachable R x", "constraint C x", 'invariant I "doc" x',
+      "invariant I x == 1", "reachable R up[s]")),
+    ("E005", "'=' assigns; to compare, write '=='",
+     "in a condition use `==`, as in `require x == 1`",
+     ("action A { require x = 1 }", "invariant I: x = 1", "def d = x = 1",
+      "action A { if x = 1 { } }", "invariant I: forall s in S: x[s] = 1",
+      "action A { x = y = 1 }", "init: x = 1")),
+    ("E009", "expected ':' before the body of the quantifier",
+     "write `forall s in Server: condition`",
+     ("invariant I: forall s in S x", "invariant I: exists s in S x",
+      "invariant I: count(s in S x) == 1")),
+    ("E010", "a type is expected here",
+     "declare a variable as `var name: type`, e.g. `var up: Server -> bool`",
+     ("var x = 1", "var x", "const N = 3")),
+    ("E011", "'{' expected: an action's body is a block",
+     "write `action Name(p: Type) { statements }`",
+     ("action A require x", "action A(s: S) require x", "action A x = 1")),
+    ("E012", "'==' is not an assignment",
+     "to change a variable in an action write `x = value`",
+     ("action A { x == 1 }",)),
+    ("E013", "'&&', '||' and '!' are not operators here",
+     "write `and`, `or` and `not`",
+     ("invariant I: a && b", "invariant I: a || b")),
+)
+
+# A mistake is only named when the offending token is the one its examples trip on:
+# LALR states are shared, so `x = )` must not be reported as "'==' is not an assignment".
+_TRIGGERS = {"E005": {"EQUAL"}, "E012": {"EQUAL"}, "E013": {"AMPERSAND", "VBAR"}}
+
+_KEYWORD_HINTS = {
+    "NAME": "a name", "INT": "a number", "COLON": "':'", "LBRACE": "'{'", "RBRACE": "'}'",
+    "LPAR": "'('", "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COMMA": "','",
+    "EQUAL": "'='", "SEMICOLON": "';'", "DOT": "'.'", "STRING": "a \"string\"",
+}
+
+
+@functools.cache
+def _grammar_text() -> str:
+    return resources.files("verifier").joinpath("grammar.lark").read_text(encoding="utf-8")
+
+
+@functools.cache
+def _examples() -> dict[str, list[str]]:
+    """The mistake examples, each also after a declaration and after a statement: Lark
+    compares parser states including their stack depth, which a preceding sibling changes."""
+    out: dict[str, list[str]] = {}
+    for code, _, _, snippets in _MISTAKES:
+        variants = []
+        for ex in snippets:
+            forms = [ex, ex.replace("{ ", "{ skip ", 1)] if "{ " in ex else [ex]
+            variants += forms + ["const K: bool = true\n" + f for f in forms]
+        out[code] = variants
+    return out
+
+
+@functools.cache
+def keywords() -> frozenset[str]:
+    """Words of the grammar that look like names (`if`, `in`, `fault`, ...)."""
+    return frozenset(t.pattern.value for t in _lark().terminals
+                     if t.pattern.type == "str" and t.pattern.value.isidentifier())
+
+
+@functools.cache
+def _lark() -> Lark:
+    return Lark(_grammar_text(), parser="lalr", strict=True, propagate_positions=True,
+                maybe_placeholders=True)
+
+
+def read_spec_text(path: Path) -> str:
+    """The text of a spec file, or a SpecError for the ways reading it can fail."""
+    name = str(path)
+    if not path.exists():
+        raise SpecError([Diagnostic("E006", f"no such file: {name}", S.Span(name, 0, 0, 0, 0),
+                                    "check the path; spec files end in .fsl")])
+    if path.is_dir():
+        raise SpecError([Diagnostic("E006", f"{name} is a directory, not a spec file",
+                                    S.Span(name, 0, 0, 0, 0),
+                                    "name a .fsl file, or use `verifier check DIR` for models")])
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SpecError([Diagnostic(
+            "E008", f"file too large: {size:,} bytes (the limit is {MAX_FILE_BYTES:,})",
+            S.Span(name, 0, 0, 0, 0), "is this really a spec? a spec is a few hundred lines")])
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise SpecError([Diagnostic("E006", f"{name} is a binary file, not a spec",
+                                    S.Span(name, 0, 0, 0, 0), "spec files are UTF-8 text")])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise SpecError([Diagnostic("E006", f"{name} is not valid UTF-8 (byte 0x{data[e.start]:02x})",
+                                    S.Span(name, line, col, line, col),
+                                    "save the file as UTF-8")]) from None
+
+
+def parse_file(path: Path) -> S.Spec:
+    return parse(read_spec_text(path), str(path))
+
+
+def parse(text: str, path: str = "<string>") -> S.Spec:
+    """Parse spec text into an AST, or raise SpecError (never a Lark exception)."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise SpecError([Diagnostic("E008", f"spec too large (limit {MAX_FILE_BYTES:,} bytes)",
+                                    S.Span(path, 0, 0, 0, 0), "split the spec or shrink it")])
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    sources = {path: text}
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as e:
+        raise SpecError(_syntax_errors(e, text, path), sources) from None
+    except RecursionError:
+        raise SpecError([_too_deep(path, 1, 1)], sources) from None
+    depth, where = _tree_depth(tree)
+    if depth > MAX_DEPTH:
+        raise SpecError([_too_deep(path, *where)], sources)
+    keyword = _keyword_name(tree)
+    if keyword is not None:
+        sp = _tok_span(path, keyword)
+        raise SpecError([Diagnostic("E001", f"`{keyword}` is a keyword, so it cannot be a name", sp,
+                                    f"rename it, e.g. `{keyword}_` or `my_{keyword}`")], sources)
+    try:
+        return S.Spec(tuple(_Builder(path).transform(tree).children), path)
+    except VisitError as e:  # Lark wraps what a transformer method raises
+        if isinstance(e.orig_exc, _BuildError):
+            raise SpecError([e.orig_exc.diagnostic], sources) from None
+        raise
+
+
+MAX_SYNTAX_ERRORS = 10
+_DECL_START = ("const ", "enum ", "type ", "var ", "init:", "init ", "def ", "action ", "fault ",
+               "invariant ", "reachable ", "constraint ", "lane ")
+
+
+def _syntax_errors(first: UnexpectedInput, text: str, path: str) -> list[Diagnostic]:
+    """The first syntax error, then one per later stretch of declarations.
+
+    LALR has no error recovery, so after an error the parse restarts at the next line that
+    begins (in column 1) with a declaration keyword; the lines before it are blanked, not
+    removed, so positions stay right. Each restart is independent: an error reported
+    there is a real one, not a cascade of the first."""
+    diags = [_syntax_diagnostic(first, text, path)]
+    lines = text.split("\n")
+    start, err = 0, first
+    while len(diags) < MAX_SYNTAX_ERRORS:
+        eline = (getattr(err, "line", 0) or len(lines)) - 1
+        at_decl = (getattr(err, "column", 0) == 1) and eline > start
+        nxt = next((j for j in range(eline if at_decl else eline + 1, len(lines))
+                    if lines[j].startswith(_DECL_START)), None)
+        if nxt is None or isinstance(err, UnexpectedEOF):
+            break
+        chunk = "\n" * nxt + "\n".join(lines[nxt:])
+        try:
+            _lark().parse(chunk)
+            break
+        except UnexpectedInput as e:
+            if isinstance(e, UnexpectedToken) and e.token.type == "$END":
+                break  # the rest of the file is cut short by the first error
+            diags.append(_syntax_diagnostic(e, chunk, path))
+            start, err = nxt, e
+    return diags
+
+
+def _too_deep(path: str, line: int, col: int) -> Diagnostic:
+    return Diagnostic("E007", f"expression nested too deeply (more than {MAX_DEPTH} levels)",
+                      S.Span(path, line, col, line, col),
+                      "split it with `def` helpers or `let`")
+
+
+def _tree_depth(tree: Tree[Token]) -> tuple[int, tuple[int, int]]:
+    """Depth of the parse tree, computed without recursion (deep input must not crash us)."""
+    best, where = 0, (1, 1)
+    stack: list[tuple[Any, int]] = [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        if isinstance(node, Tree):
+            if d > best:
+                best = d
+                meta = node.meta
+                if not meta.empty:
+                    where = (meta.line, meta.column)
+            stack.extend((c, d + 1) for c in node.children)
+    return best, where
+
+
+def _keyword_name(tree: Tree[Token]) -> Token | None:
+    """The first NAME token that spells a keyword. Lark's contextual lexer reads `if` as a
+    name where no keyword fits (`var if: bool`), which would make a spec that can never
+    be used; found without recursion, like the depth."""
+    reserved = keywords()
+    stack: list[Any] = [tree]
+    found: list[Token] = []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Tree):
+            stack.extend(node.children)
+        elif isinstance(node, Token) and node.type == "NAME" and str(node) in reserved:
+            found.append(node)
+    return min(found, key=lambda t: t.start_pos or 0) if found else None
+
+
+def _match_mistake(e: UnexpectedInput) -> str | None:
+    """The code of the common mistake whose examples fail in the same parser state as ``e``.
+
+    Lark's own ``match_examples`` crashes (a logging format bug) when two examples share
+    a state with different accepted tokens, so this is the same idea, written out:
+    prefer an example that also trips on the same token type."""
+    if not isinstance(e, UnexpectedToken) or e.state is None:
+        return None
+    fallback = None
+    for code, snippets in _examples().items():
+        for ex in snippets:
+            try:
+                _lark().parse(ex)
+            except UnexpectedToken as ut:
+                if ut.state != e.state or ut.accepts != e.accepts:
+                    continue
+                if code in _TRIGGERS and e.token.type not in _TRIGGERS[code]:
+                    continue
+                if ut.token.type == e.token.type:
+                    return code
+                fallback = fallback or code
+            except UnexpectedInput:
+                continue
+    return fallback
+
+
+def _syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    line = getattr(e, "line", 1) or 1
+    col = getattr(e, "column", 1) or 1
+    if isinstance(e, UnexpectedEOF) or (isinstance(e, UnexpectedToken) and e.token.type == "$END"):
+        lines = text.rstrip("\n").split("\n")
+        line, col = len(lines), len(lines[-1].rstrip("\r")) + 1
+        if not text.strip():
+            return Diagnostic("E003", "the spec is empty", S.Span(path, 1, 1, 1, 1),
+                              "declare at least a variable and an action, see docs/language.md")
+        return Diagnostic("E003", "unexpected end of file", S.Span(path, line, col, line, col),
+                          "a block, bracket or expression is not closed")
+    span = S.Span(path, line, col, line, col + 1)
+    code = _match_mistake(e)
+    if code is not None:
+        for c, msg, hint, _ in _MISTAKES:
+            if c == code:
+                return Diagnostic(c, msg, span, hint)
+    if isinstance(e, UnexpectedCharacters):
+        pos = e.pos_in_stream or 0
+        ch = text[pos] if pos < len(text) else "?"
+        hint = "names are letters, digits and '_'; comments start with '#'"
+        if ch in "&|!" and text[pos:pos + 2] in ("&&", "||"):
+            return Diagnostic("E013", "'&&', '||' and '!' are not operators here", span,
+                              "write `and`, `or` and `not`")
+        if ch == "!":
+            return Diagnostic("E013", "'!' is not an operator here", span,
+                              "write `not x`, or `!=` for 'not equal'")
+        if ch == '"':
+            hint = "strings are only allowed as a property's description"
+        return Diagnostic("E002", f"unexpected character {ch!r}", span, hint)
+    assert isinstance(e, UnexpectedToken)
+    tok = e.token
+    expected = _describe_expected(set(e.accepts or e.expected))
+    shown = ", ".join(expected[:6]) + (", ..." if len(expected) > 6 else "")
+    width = len(str(tok)) if str(tok) else 1
+    span = S.Span(path, line, col, line, col + width)
+    word = str(tok)
+    hint = f"expected {shown}" if shown else "check the syntax near here"
+    if tok.type == "NAME" and "NAME" not in (e.accepts or e.expected):
+        hint += f"; is a newline or operator missing before {word!r}?"
+    if word in ("then", "else") or word == "then":
+        hint = "an if-expression is `if c then a else b`; an if-statement is `if c { ... } else { ... }`"
+    return Diagnostic("E001", f"unexpected {word!r}", span, hint)
+
+
+_EXPR_START = frozenset({"NAME", "INT", "LPAR", "LSQB", "LBRACE", "MINUS", "NOT", "IF", "FORALL",
+                         "EXISTS", "LET", "TRUE", "FALSE", "NONE", "COUNT", "SUM"})
+_OPERATORS = frozenset({"CMP", "ADDOP", "MULOP", "AND", "OR", "IN", "NOT", "VBAR", "AMPERSAND",
+                        "__ANON_2", "__ANON_3", "__ANON_4", "DOT", "LSQB"})
+
+
+def _describe_expected(names: set[str]) -> list[str]:
+    """What the parser would have accepted, in words: an expression or an operator as a
+    whole, other tokens as they are written."""
+    names = {n for n in names if n != "$END"}
+    words: list[str] = []
+    if {"NAME", "INT", "LPAR", "TRUE"} <= names:
+        words.append("an expression")
+        names -= _EXPR_START
+    if {"CMP", "ADDOP", "AND"} <= names:
+        words.append("an operator")
+        names -= _OPERATORS
+    patterns = {t.name: t.pattern for t in _lark().terminals}
+    shown = []
+    for n in names:
+        if n in _KEYWORD_HINTS:
+            shown.append(_KEYWORD_HINTS[n])
+        elif n in patterns and patterns[n].type == "str":
+            shown.append(repr(patterns[n].value))
+        else:
+            shown.append({"CMP": "a comparison", "ADDOP": "'+' or '-'",
+                          "MULOP": "'*', '//' or '%'"}.get(n, n.lower()))
+    return words + sorted(shown)
+
+
+class _BuildError(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+        super().__init__(diagnostic.message)
+
+
+def _node_span(path: str, meta: Any) -> S.Span:
+    if getattr(meta, "empty", True):
+        return S.Span(path, 0, 0, 0, 0)
+    return S.Span(path, meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _tok_span(path: str, tok: Token) -> S.Span:
+    return S.Span(path, tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0)
+
+
+@v_args(meta=True)
+class _Builder(Transformer[Token, Any]):
+    """Parse tree -> AST. One method per grammar alias; spans from Lark's meta."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(visit_tokens=False)
+        self.path = path
+
+    def _sp(self, meta: Any) -> S.Span:
+        return _node_span(self.path, meta)
+
+    # -- declarations
+    def const_decl(self, meta: Any, c: list[Any]) -> S.ConstDecl:
+        return S.ConstDecl(str(c[0]), c[1], c[2], self._sp(meta))
+
+    def enum_decl(self, meta: Any, c: list[Any]) -> S.EnumDecl:
+        return S.EnumDecl(str(c[0]), tuple(str(x) for x in c[1:]), self._sp(meta))
+
+    def type_decl(self, meta: Any, c: list[Any]) -> S.TypeDecl:
+        return S.TypeDecl(str(c[0]), c[1], self._sp(meta))
+
+    def var_decl(self, meta: Any, c: list[Any]) -> S.VarDecl:
+        return S.VarDecl(str(c[0]), c[1], c[2], self._sp(meta))
+
+    def init_decl(self, meta: Any, c: list[Any]) -> S.InitDecl:
+        return S.InitDecl(c[0], self._sp(meta))
+
+    def def_decl(self, meta: Any, c: list[Any]) -> S.DefDecl:
+        return S.DefDecl(str(c[0]), c[1], c[2], self._sp(meta))
+
+    def action_decl(self, meta: Any, c: list[Any]) -> S.ActionDecl:
+        return S.ActionDecl(str(c[1]), c[2] or (), c[3], c[0] is not None, self._sp(meta))
+
+    def _prop(self, kind: str, meta: Any, c: list[Any]) -> S.PropertyDecl:
+        doc = str(c[1])[1:-1] if c[1] is not None else None
+        return S.PropertyDecl(kind, str(c[0]), doc, c[2], self._sp(meta))
+
+    def invariant_decl(self, meta: Any, c: list[Any]) -> S.PropertyDecl:
+        return self._prop("invariant", meta, c)
+
+    def reachable_decl(self, meta: Any, c: list[Any]) -> S.PropertyDecl:
+        return self._prop("reachable", meta, c)
+
+    def constraint_decl(self, meta: Any, c: list[Any]) -> S.PropertyDecl:
+        return self._prop("constraint", meta, c)
+
+    def lane_decl(self, meta: Any, c: list[Any]) -> S.LaneDecl:
+        return S.LaneDecl(str(c[0]), c[1], c[2], self._sp(meta))
+
+    def bound_name(self, meta: Any, c: list[Any]) -> str:
+        return str(c[0])
+
+    def params(self, meta: Any, c: list[Any]) -> tuple[S.Param, ...]:
+        return tuple(x for x in c if x is not None)
+
+    def param(self, meta: Any, c: list[Any]) -> S.Param:
+        return S.Param(str(c[0]), c[1], self._sp(meta))
+
+    # -- types
+    def map_type(self, meta: Any, c: list[Any]) -> S.MapType:
+        return S.MapType(c[0], c[1], self._sp(meta))
+
+    def option_type(self, meta: Any, c: list[Any]) -> S.OptionType:
+        return S.OptionType(c[0], self._sp(meta))
+
+    def bool_type(self, meta: Any, c: list[Any]) -> S.BoolType:
+        return S.BoolType(self._sp(meta))
+
+    def int_type(self, meta: Any, c: list[Any]) -> S.IntType:
+        return S.IntType(self._sp(meta))
+
+    def named_type(self, meta: Any, c: list[Any]) -> S.NamedType:
+        return S.NamedType(str(c[0]), self._sp(meta))
+
+    def range_type(self, meta: Any, c: list[Any]) -> S.RangeType:
+        return S.RangeType(c[0], c[1], self._sp(meta))
+
+    def set_type(self, meta: Any, c: list[Any]) -> S.SetType:
+        return S.SetType(c[0], self._sp(meta))
+
+    def seq_type(self, meta: Any, c: list[Any]) -> S.SeqType:
+        return S.SeqType(c[0], c[1], self._sp(meta))
+
+    def tuple_type(self, meta: Any, c: list[Any]) -> S.TupleType:
+        return S.TupleType(tuple(c), self._sp(meta))
+
+    def record_type(self, meta: Any, c: list[Any]) -> S.RecordType:
+        return S.RecordType(tuple(c), self._sp(meta))
+
+    def field_type(self, meta: Any, c: list[Any]) -> tuple[str, S.TypeExpr]:
+        return (str(c[0]), c[1])
+
+    def badd(self, meta: Any, c: list[Any]) -> S.Binary:
+        return S.Binary("+", c[0], c[1], self._sp(meta))
+
+    def bsub(self, meta: Any, c: list[Any]) -> S.Binary:
+        return S.Binary("-", c[0], c[1], self._sp(meta))
+
+    def bmul(self, meta: Any, c: list[Any]) -> S.Binary:
+        return S.Binary("*", c[0], c[1], self._sp(meta))
+
+    def bint(self, meta: Any, c: list[Any]) -> S.IntLit:
+        return S.IntLit(int(c[0]), self._sp(meta))
+
+    def bname(self, meta: Any, c: list[Any]) -> S.Name:
+        return S.Name(str(c[0]), self._sp(meta))
+
+    def bneg(self, meta: Any, c: list[Any]) -> S.Unary:
+        return S.Unary("-", c[0], self._sp(meta))
+
+    # -- statements
+    def block(self, meta: Any, c: list[Any]) -> tuple[S.Stmt, ...]:
+        return tuple(c)
+
+    def assign(self, meta: Any, c: list[Any]) -> S.Assign:
+        return S.Assign(c[0], c[1], self._sp(meta))
+
+    def lv_name(self, meta: Any, c: list[Any]) -> S.Name:
+        return S.Name(str(c[0]), self._sp(meta))
+
+    def lv_index(self, meta: Any, c: list[Any]) -> S.Index:
+        return S.Index(c[0], c[1], self._sp(meta))
+
+    def lv_field(self, meta: Any, c: list[Any]) -> S.Field:
+        return S.Field(c[0], str(c[1]), self._sp(meta))
+
+    def require_stmt(self, meta: Any, c: list[Any]) -> S.Require:
+        return S.Require(c[0], self._sp(meta))
+
+    def skip_stmt(self, meta: Any, c: list[Any]) -> S.Skip:
+        return S.Skip(self._sp(meta))
+
+    def if_stmt(self, meta: Any, c: list[Any]) -> S.If:
+        other = c[2]
+        if other is None:
+            other = ()
+        elif isinstance(other, S.If):
+            other = (other,)
+        return S.If(c[0], c[1], other, self._sp(meta))
+
+    def either_stmt(self, meta: Any, c: list[Any]) -> S.Either:
+        return S.Either(tuple(c), self._sp(meta))
+
+    def pick_stmt(self, meta: Any, c: list[Any]) -> S.Pick:
+        return S.Pick(str(c[0]), c[1], c[2], self._sp(meta))
+
+    # -- expressions
+    def ite(self, meta: Any, c: list[Any]) -> S.Ite:
+        return S.Ite(c[0], c[1], c[2], self._sp(meta))
+
+    def quant_kind(self, meta: Any, c: list[Any]) -> str:
+        return str(c[0])
+
+    agg_kind = quant_kind
+
+    def quant(self, meta: Any, c: list[Any]) -> S.Quant:
+        return S.Quant(c[0], c[1], c[2], self._sp(meta))
+
+    aggregate = quant
+
+    def binders(self, meta: Any, c: list[Any]) -> tuple[S.Binder, ...]:
+        return tuple(b for group in c for b in group)
+
+    def binder(self, meta: Any, c: list[Any]) -> tuple[S.Binder, ...]:
+        dom = c[-1]
+        return tuple(S.Binder(str(n), dom, _tok_span(self.path, n)) for n in c[:-1])
+
+    def let(self, meta: Any, c: list[Any]) -> S.Let:
+        return S.Let(str(c[0]), c[1], c[2], self._sp(meta))
+
+    def _bin(self, op: str, meta: Any, c: list[Any]) -> S.Binary:
+        return S.Binary(op, c[0], c[1], self._sp(meta))
+
+    def implies(self, meta: Any, c: list[Any]) -> S.Binary:
+        return self._bin("=>", meta, c)
+
+    def iff(self, meta: Any, c: list[Any]) -> S.Binary:
+        return self._bin("<=>", meta, c)
+
+    def or_(self, meta: Any, c: list[Any]) -> S.Binary:
+        return self._bin("or", meta, c)
+
+    def and_(self, meta: Any, c: list[Any]) -> S.Binary:
+        return self._bin("and", meta, c)
+
+    def not_(self, meta: Any, c: list[Any]) -> S.Unary:
+        return S.Unary("not", c[0], self._sp(meta))
+
+    def compare(self, meta: Any, c: list[Any]) -> S.Binary:
+        return S.Binary(str(c[1]), c[0], c[2], self._sp(meta))
+
+    arith = compare
+
+    def member(self, meta: Any, c: list[Any]) -> S.Binary:
+        return self._bin("in", meta, c)
+
+    def not_member(self, meta: Any, c: list[Any]) -> S.Binary:
+        return self._bin("notin", meta, c)
+
+    def union(self, meta: Any, c: list[Any]) -> S.Binary:
+        return self._bin("|", meta, c)
+
+    def inter(self, meta: Any, c: list[Any]) -> S.Binary:
+        return self._bin("&", meta, c)
+
+    def range(self, meta: Any, c: list[Any]) -> S.Binary:
+        return self._bin("..", meta, c)
+
+    def neg(self, meta: Any, c: list[Any]) -> S.Unary:
+        return S.Unary("-", c[0], self._sp(meta))
+
+    def index(self, meta: Any, c: list[Any]) -> S.Index:
+        return S.Index(c[0], c[1], self._sp(meta))
+
+    def field(self, meta: Any, c: list[Any]) -> S.Field:
+        return S.Field(c[0], str(c[1]), self._sp(meta))
+
+    def int_lit(self, meta: Any, c: list[Any]) -> S.IntLit:
+        text = str(c[0])
+        if len(text) > 18:
+            raise _BuildError(Diagnostic("E014", f"number too large: {text[:20]}...",
+                                         self._sp(meta), "numbers in specs are small"))
+        return S.IntLit(int(text), self._sp(meta))
+
+    def true_lit(self, meta: Any, c: list[Any]) -> S.BoolLit:
+        return S.BoolLit(True, self._sp(meta))
+
+    def false_lit(self, meta: Any, c: list[Any]) -> S.BoolLit:
+        return S.BoolLit(False, self._sp(meta))
+
+    def none_lit(self, meta: Any, c: list[Any]) -> S.NoneLit:
+        return S.NoneLit(self._sp(meta))
+
+    def name(self, meta: Any, c: list[Any]) -> S.Name:
+        return S.Name(str(c[0]), self._sp(meta))
+
+    def call(self, meta: Any, c: list[Any]) -> S.Call:
+        return S.Call(str(c[0]), tuple(x for x in c[1:] if x is not None), self._sp(meta))
+
+    def tuple_lit(self, meta: Any, c: list[Any]) -> S.TupleLit:
+        return S.TupleLit(tuple(x for x in c if x is not None), self._sp(meta))
+
+    def set_lit(self, meta: Any, c: list[Any]) -> S.SetLit:
+        return S.SetLit(tuple(x for x in c if x is not None), self._sp(meta))
+
+    def set_comp(self, meta: Any, c: list[Any]) -> S.SetComp:
+        return S.SetComp(c[0], str(c[1]), c[2], c[3], self._sp(meta))
+
+    def map_comp(self, meta: Any, c: list[Any]) -> S.MapComp:
+        key, var = str(c[0]), str(c[2])
+        if key != var:
+            raise _BuildError(Diagnostic(
+                "E015", f"the key of a map comprehension must be its variable: `{var}`, not `{key}`",
+                self._sp(meta), f"write `{{{var}: ... for {var} in ...}}`"))
+        return S.MapComp(var, c[1], c[3], self._sp(meta))
+
+    def record_lit(self, meta: Any, c: list[Any]) -> S.RecordLit:
+        pairs = tuple((str(c[i]), c[i + 1]) for i in range(0, len(c), 2))
+        return S.RecordLit(pairs, self._sp(meta))
+
+    def seq_lit(self, meta: Any, c: list[Any]) -> S.SeqLit:
+        return S.SeqLit(tuple(x for x in c if x is not None), self._sp(meta))

@@ -1,0 +1,127 @@
+"""Reports stage (the last of the pipeline): a ``CheckResult`` rendered for people
+and tools.
+
+``render(result, fmt)`` gives one format as text: ``text`` (terminal,
+``render_text``), ``md`` (Markdown, ``render_markdown``), ``html`` (one
+self-contained page with an SVG timeline, ``render_html``) or ``json`` (the saved
+result, ``result_to_json``). ``write_reports`` writes a folder of them plus one ITF
+trace per property that has a trace. Output depends only on the result: the same
+result gives byte-identical files. Renderers read the plain data of
+``verifier.results`` and nothing else, so a saved ``result.json`` re-renders
+without the spec (``verifier report``, ``cli.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+
+from verifier.diagnostics import ConfigError, Diagnostic
+from verifier.reports.html import render_html
+from verifier.reports.itf import itf_text, trace_to_itf, write_itf
+from verifier.reports.jsonio import result_from_json, result_to_json
+from verifier.reports.markdown import render_markdown
+from verifier.reports.text import render_text
+from verifier.results import CheckResult
+
+__all__ = [
+    "FORMATS",
+    "REPORT_FILES",
+    "itf_file_name",
+    "render",
+    "render_html",
+    "render_markdown",
+    "render_text",
+    "result_from_json",
+    "result_to_json",
+    "trace_to_itf",
+    "write_itf",
+    "write_reports",
+]
+
+# Accepted names of each format (the first is canonical).
+FORMATS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "text": ("text", "txt"),
+    "md": ("md", "markdown"),
+    "html": ("html",),
+    "json": ("json",),
+})
+
+# File written by write_reports for each format; "itf" writes one file per trace.
+REPORT_FILES: Mapping[str, str] = MappingProxyType({
+    "md": "report.md", "html": "report.html", "json": "result.json", "txt": "report.txt"})
+
+
+def _canonical(fmt: str) -> str:
+    for name, aliases in FORMATS.items():
+        if fmt in aliases:
+            return name
+    known = ", ".join(a for aliases in FORMATS.values() for a in aliases)
+    raise ConfigError([Diagnostic("R004", f"unknown report format {fmt!r}",
+                                  hint=f"use one of: {known}")])
+
+
+def render(result: CheckResult, fmt: str, **opts: bool) -> str:
+    """The result in format ``fmt`` (text|txt, md|markdown, html, json). Options:
+    ``color`` and ``full_states`` for text; other formats take none."""
+    name = _canonical(fmt)
+    if name == "text":
+        unknown = sorted(set(opts) - {"color", "full_states"})
+        if not unknown:
+            return render_text(result, color=opts.get("color", False),
+                               full_states=opts.get("full_states", False))
+    else:
+        unknown = sorted(opts)
+        if not unknown:
+            return {"md": render_markdown, "html": render_html,
+                    "json": result_to_json}[name](result)
+    raise ConfigError([Diagnostic("R004", f"option {unknown[0]!r} does not apply to the "
+                                          f"{name} format",
+                                  hint="only the text format takes options "
+                                       "(color, full_states)")])
+
+
+def itf_file_name(prop: str, taken: set[str]) -> str:
+    """``trace-<property>.itf.json`` with the name made safe for any file system; a
+    name that clashes after cleaning (or differs only in case) gets ``-2``, ``-3``..."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", prop).strip(".") or "property"
+    name, n = f"trace-{stem}.itf.json", 1
+    while name.lower() in taken:
+        n += 1
+        name = f"trace-{stem}-{n}.itf.json"
+    taken.add(name.lower())
+    return name
+
+
+def write_reports(result: CheckResult, out_dir: Path, *,
+                  formats: Sequence[str] = ("md", "html", "json", "itf", "txt")) -> list[Path]:
+    """Write the chosen reports into ``out_dir`` (created if needed): report.md,
+    report.html, result.json, report.txt and, for "itf", one
+    ``trace-<property>.itf.json`` per property with a trace. Returns the paths
+    written, in the order of ``formats``. Files are UTF-8 with ``\\n`` line ends."""
+    unknown = [f for f in formats if f not in REPORT_FILES and f != "itf"]
+    if unknown:
+        raise ConfigError([Diagnostic(
+            "R004", f"unknown report format {unknown[0]!r}",
+            hint="use any of: " + ", ".join([*REPORT_FILES, "itf"]))])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for fmt in formats:
+        if fmt == "itf":
+            taken: set[str] = set()
+            for p in result.properties:
+                if p.trace is None:
+                    continue
+                meta = {"source": result.spec_path, "model": result.model,
+                        "property": p.name, "kind": p.kind, "verdict": p.verdict}
+                path = out_dir / itf_file_name(p.name, taken)
+                path.write_bytes(itf_text(p.trace, meta=meta).encode("utf-8"))
+                written.append(path)
+            continue
+        text = render(result, "text" if fmt == "txt" else fmt)
+        path = out_dir / REPORT_FILES[fmt]
+        path.write_bytes(text.encode("utf-8"))
+        written.append(path)
+    return written

@@ -1,0 +1,251 @@
+"""Reports stage, shared part: the facts every format states about a result.
+
+Text, Markdown and HTML show the same summary, verdict table, coverage and
+warnings; this module derives them once, as plain strings, so the renderers only
+decide layout and escaping. Numbers are formatted here, deterministically (no
+locale, fixed precision), so that identical results give byte-identical reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from verifier.results import (
+    DEADLOCK,
+    HOLDS,
+    INCONCLUSIVE,
+    INVARIANT,
+    REACHABLE,
+    RUNTIME,
+    VACUOUS,
+    VIOLATED,
+    CheckResult,
+    PropertyResult,
+    format_value,
+)
+
+# How a verdict, a match or a coverage row should look: colour and emphasis are
+# chosen from these tones by each renderer.
+GOOD = "good"
+BAD = "bad"
+WARN = "warn"
+PLAIN = "plain"
+
+NOT_RECORDED = "not recorded"
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    label: str
+    value: str
+    literal: bool = False  # a name, path or value: shown as code where a format can
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictRow:
+    name: str
+    kind: str
+    verdict: str
+    expected: str   # "-" when the model gives no expectation
+    matched: str    # "yes" / "no" / "-"
+    tone: str       # GOOD / BAD / WARN / PLAIN, for the verdict cell
+    match_tone: str
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRow:
+    name: str
+    fault: bool
+    enabled: str
+    taken: str
+    never_enabled: bool
+    flag: str        # "never enabled", "not enabled so far" (incomplete search) or ""
+    where: str | None
+
+
+def count(n: int) -> str:
+    return f"{n:,}"
+
+
+def seconds(s: float) -> str:
+    return f"{s:.2f} s"
+
+
+def overview_facts(result: CheckResult) -> tuple[Fact, ...]:
+    facts = [
+        Fact("Model", result.model, literal=True),
+        Fact("Spec", result.spec_path, literal=True),
+        Fact("Engine", result.engine),
+        Fact("Search", search_status(result)),
+    ]
+    if result.constants:
+        facts.append(Fact("Constants", ", ".join(
+            f"{name} = {format_value(v)}" for name, v in result.constants), literal=True))
+    facts.append(Fact("Outcome", outcome_line(result)))
+    return tuple(facts)
+
+
+def statistics_facts(result: CheckResult) -> tuple[Fact, ...]:
+    s = result.stats
+    return (
+        Fact("States", f"{count(s.states)} distinct ({count(s.initial_states)} initial)"),
+        Fact("Transitions", count(s.transitions)),
+        Fact("Depth", count(s.depth)),
+        # Zero means "not recorded": reports meant to be byte-identical leave run
+        # times and memory out.
+        Fact("Time", seconds(s.seconds) if s.seconds > 0 else NOT_RECORDED),
+        Fact("Speed", f"{s.states_per_second:,.0f} states/s" if s.seconds > 0 else NOT_RECORDED),
+        Fact("Peak memory", f"{s.peak_memory_mb:,.1f} MB" if s.peak_memory_mb > 0
+             else NOT_RECORDED),
+        Fact("Bytes per state", f"{s.bytes_per_state:,.1f}"),
+    )
+
+
+def search_status(result: CheckResult) -> str:
+    if result.complete:
+        return "complete (every reachable state explored)"
+    return f"incomplete: {result.stop_reason or 'stopped early'}"
+
+
+def outcome_line(result: CheckResult) -> str:
+    """E.g. ``1 violated, 3 hold, 1 vacuous; 1 not as expected``."""
+    tally: dict[str, int] = {}
+    for p in result.properties:
+        tally[p.verdict] = tally.get(p.verdict, 0) + 1
+    words = {HOLDS: "hold", VIOLATED: "violated", VACUOUS: "vacuous",
+             INCONCLUSIVE: "inconclusive"}
+    order = [VIOLATED, HOLDS, VACUOUS, INCONCLUSIVE]
+    order += sorted(v for v in tally if v not in order)
+    parts = [f"{tally[v]} {words.get(v, v)}" for v in order if v in tally]
+    if tally.get(HOLDS) == 1:
+        parts[parts.index("1 hold")] = "1 holds"
+    line = ", ".join(parts) if parts else "no properties"
+    unexpected = sum(1 for p in result.properties if p.as_expected is False)
+    if unexpected:
+        line += f"; {unexpected} not as expected"
+    elif any(p.expected is not None for p in result.properties):
+        line += "; all as expected"
+    return line
+
+
+def verdict_tone(p: PropertyResult, vacuity_is_error: bool = False) -> str:
+    if p.verdict == VIOLATED:
+        return GOOD if p.expected == VIOLATED else BAD
+    if p.verdict == HOLDS:
+        return BAD if p.expected == VIOLATED else GOOD
+    if p.verdict == VACUOUS:
+        return BAD if vacuity_is_error else WARN
+    return WARN
+
+
+def overall_tone(result: CheckResult) -> str:
+    """BAD if any verdict is bad (e.g. an unexpected violation), else WARN if any is
+    doubtful (vacuous, inconclusive), else GOOD."""
+    tones = {verdict_tone(p, result.vacuity_is_error) for p in result.properties}
+    if any(p.as_expected is False for p in result.properties):
+        tones.add(BAD)
+    for tone in (BAD, WARN):
+        if tone in tones:
+            return tone
+    return GOOD
+
+
+def verdict_rows(result: CheckResult) -> tuple[VerdictRow, ...]:
+    rows = []
+    for p in result.properties:
+        matched = p.as_expected
+        rows.append(VerdictRow(
+            name=p.name,
+            kind=p.kind,
+            verdict=p.verdict,
+            expected=p.expected or "-",
+            matched="-" if matched is None else ("yes" if matched else "no"),
+            tone=verdict_tone(p, result.vacuity_is_error),
+            match_tone=PLAIN if matched is None else (GOOD if matched else BAD),
+            note=p.note,
+        ))
+    return tuple(rows)
+
+
+def traced(result: CheckResult) -> tuple[PropertyResult, ...]:
+    """Properties that carry a trace (counterexamples and witnesses), in result order."""
+    return tuple(p for p in result.properties if p.trace is not None)
+
+
+def trace_title(p: PropertyResult) -> str:
+    """``Counterexample``, ``Witness`` or ``Trace``, by the property's verdict."""
+    if p.verdict == VIOLATED:
+        return "Counterexample"
+    if p.verdict == HOLDS:
+        return "Witness"
+    return "Trace"
+
+
+def location_text(p: PropertyResult) -> str | None:
+    if p.location is None:
+        return None
+    return f"{p.location.path}:{p.location.line}"
+
+
+def ending(p: PropertyResult) -> str:
+    """What the last state of the trace shows, in words."""
+    trace = p.trace
+    if trace is not None and trace.steps and trace.steps[-1].state is None:
+        return f"runtime error: {trace.error or 'the step failed'}"
+    if p.kind == DEADLOCK:
+        return "deadlock: no action is enabled in this state"
+    if p.kind == INVARIANT and p.verdict == VIOLATED:
+        return f"invariant {p.name} is false in this state"
+    if p.kind == REACHABLE and p.verdict == HOLDS:
+        return f"reachable {p.name} is true in this state"
+    if p.kind == RUNTIME:
+        return f"runtime error: {trace.error if trace and trace.error else 'unknown'}"
+    return f"{p.kind} {p.name}: {p.verdict}"
+
+
+def coverage_rows(result: CheckResult) -> tuple[CoverageRow, ...]:
+    return tuple(
+        CoverageRow(
+            name=c.name,
+            fault=c.fault,
+            enabled=count(c.enabled),
+            taken=count(c.taken),
+            never_enabled=c.enabled == 0,
+            flag=("" if c.enabled else
+                  "never enabled" if result.complete else "not enabled so far"),
+            where=f"{c.location.path}:{c.location.line}" if c.location else None,
+        )
+        for c in result.coverage
+    )
+
+
+def combination_text(combo: tuple[tuple[str, int], ...]) -> str:
+    """A fault combination, e.g. ``Crash=1, CutLink=2``; the empty one is ``no faults``."""
+    if not combo:
+        return "no faults"
+    return ", ".join(f"{name}={n}" for name, n in combo)
+
+
+def warning_lines(result: CheckResult) -> tuple[str, ...]:
+    """Vacuous reachables and never-enabled actions first, then the engine's own
+    warnings; exact duplicates are dropped, order is kept."""
+    lines: list[str] = []
+    for p in result.properties:
+        if p.verdict == VACUOUS:
+            severity = " (an error: vacuity_is_error is set)" if result.vacuity_is_error else ""
+            lines.append(f"reachable {p.name} was never reached in a complete search: "
+                         f"it is vacuous{severity}")
+    # In an incomplete search "never enabled" may only mean "not reached yet".
+    never = [c.name for c in result.coverage if c.enabled == 0] if result.complete else []
+    if never:
+        lines.append("never enabled: " + ", ".join(never)
+                     + " (a guard that is always false, or a fault budget of 0?)")
+    lines += result.warnings
+    seen: set[str] = set()
+    unique = []
+    for line in lines:
+        if line not in seen:
+            seen.add(line)
+            unique.append(line)
+    return tuple(unique)

@@ -1,0 +1,468 @@
+"""Hypothesis strategies over the checked model: random behaviours and random specs.
+
+This module sits beside the engines (stage 5): instead of exploring every state it
+draws executions of a model, for property-based tests, the ``verifier fuzz`` command
+(``verifier/fuzz.py``) and conformance testing of implementations
+(``verifier/conformance.py``). ``behaviours(model)`` draws valid executions, fault
+schedules included, resolved step by step against the reference semantics
+(``verifier/semantics.py``); ``specs()`` draws small well-typed spec texts for testing
+the checker itself (``tests/ci/test_differential.py``). docs/ci.md shows both in use.
+
+How a step is drawn, and why it shrinks well: per step Hypothesis draws a few small
+integers (whether the step tries a fault action first, which action, which parameter
+valuation, which branch of an ``either``/``pick``), and the draw is resolved against the
+state: a disabled choice moves on to the next action instance in a fixed cyclic
+order, so every draw is valid and no example is rejected. Every integer shrinks
+towards 0, which means "stop here", "not a fault", "the first action", so Hypothesis
+shrinks a failing behaviour towards the shortest one with the fewest faults. Only the
+chosen action's instances are evaluated, and every result is cached per state, which
+keeps large models (HAL with 12 members) affordable and makes shrinking cheap.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.strategies import DrawFn, SearchStrategy
+
+from verifier import model as M
+from verifier import results as R
+from verifier import semantics as sem
+
+__all__ = ["Behaviour", "behaviours", "instance_transitions", "specs"]
+
+State = sem.State
+Draw = Callable[[SearchStrategy[int]], int]
+
+_CACHE_LIMIT = 400_000  # cached action instances before the cache is dropped
+
+
+@functools.lru_cache(maxsize=512)
+def _below(n: int) -> SearchStrategy[int]:
+    return st.integers(0, n - 1)
+
+
+def instance_transitions(model: M.Model, state: State, action: M.Action,
+                         params: tuple[Any, ...]) -> tuple[sem.Transition, ...]:
+    """The transitions of one action instance (``action`` with ``params``) from ``state``.
+
+    ``semantics.successors`` is exactly these, concatenated over the actions in order and
+    their parameter valuations in canonical order; a test holds the two together.
+    """
+    counters = [c for c in model.counters if action.index in c.actions]
+    if any(state[c.var] >= c.cap for c in counters):
+        return ()
+    env = {p.slot: v for p, v in zip(action.params, params)}
+    out: list[sem.Transition] = []
+    try:
+        for target in sem.run(action.body, model, state, env):
+            for c in counters:
+                target = target[:c.var] + (target[c.var] + 1,) + target[c.var + 1:]
+            out.append(sem.Transition(action.index, params, target))
+    except sem.EvalError as err:
+        out.append(sem.Transition(action.index, params, None, err))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Behaviour:
+    """One drawn execution: an initial state and the transitions taken from it.
+
+    ``states[0]`` is the initial state (``initial_index`` among
+    ``semantics.initial_states(model)``), ``states[i]`` the state after step ``i``. When
+    the last transition is a run-time error it has no target, so ``len(states) ==
+    len(transitions)``; otherwise there is one state more than transitions.
+    """
+
+    model: M.Model = field(repr=False, compare=False)
+    initial_index: int
+    states: tuple[State, ...]
+    transitions: tuple[sem.Transition, ...]
+
+    def __len__(self) -> int:
+        return len(self.transitions)
+
+    @property
+    def last_state(self) -> State:
+        return self.states[-1]
+
+    @property
+    def error(self) -> sem.EvalError | None:
+        """The run-time error that ended the behaviour, if one did."""
+        return self.transitions[-1].error if self.transitions else None
+
+    @property
+    def faults(self) -> int:
+        return sum(1 for t in self.transitions if self.model.actions[t.action].fault)
+
+    def labels(self) -> list[str]:
+        """Each step as ``Action(arg, ...)``, in the spec's syntax."""
+        out = []
+        for t in self.transitions:
+            a = self.model.actions[t.action]
+            args = ", ".join(R.format_value(_display(p.ty, v)) for p, v in zip(a.params, t.params))
+            out.append(f"{a.name}({args})" if a.params else a.name)
+        return out
+
+    def __repr__(self) -> str:
+        steps = " -> ".join(self.labels()) or "(no steps)"
+        return f"Behaviour(initial={self.initial_index}: {steps})"
+
+    def ordinals(self) -> list[int]:
+        """The behaviour as the engines store a trace: the initial state's index, then per
+        successful step its position in ``semantics.successors`` of the state before."""
+        out = [self.initial_index]
+        for state, tr in zip(self.states, self.transitions):
+            if tr.target is not None:
+                out.append(_ordinal(self.model, state, tr))
+        return out
+
+    def trace(self) -> R.Trace:
+        """The behaviour as a result trace (display values), rebuilt by replay."""
+        from verifier.engine.trace import replay
+
+        error_step = None
+        err = self.error
+        if err is not None:
+            tr = self.transitions[-1]
+            error_step = (_ordinal(self.model, self.states[-1], tr), tr.action, err.describe())
+        trace, _ = replay(self.model, self.ordinals(), error_step=error_step)
+        return trace
+
+
+def _display(ty: Any, v: Any) -> R.Value:
+    from verifier import typesys as T
+
+    return T.display(ty, v)
+
+
+def _ordinal(model: M.Model, state: State, tr: sem.Transition) -> int:
+    for i, other in enumerate(sem.successors(model, state)):
+        if (other.action, other.params, other.target) == (tr.action, tr.params, tr.target) and (
+                (other.error is None) == (tr.error is None)):
+            return i
+    raise AssertionError("a drawn transition is not among the state's successors")
+
+
+class Walker:
+    """Draws one step at a time from a model, caching action instances per state.
+
+    Shared by ``behaviours`` (which draws whole executions) and by callers that draw
+    lazily with ``st.data()`` (the fuzzer and conformance tests), so that all of them
+    shrink the same way. ``fault_rate`` is the chance that a step tries the fault actions
+    first (0 leaves faults out); ``errors=False`` never chooses a run-time error.
+    """
+
+    def __init__(self, model: M.Model, *, fault_rate: float = 0.25, errors: bool = True) -> None:
+        if not 0.0 <= fault_rate <= 1.0:
+            raise ValueError(f"fault_rate must lie in [0, 1], got {fault_rate}")
+        self.model = model
+        self.initial = sem.initial_states(model)
+        if not self.initial:
+            raise ValueError(f"the model {model.name} has no initial state: nothing to draw")
+        self.normal = tuple(a for a in model.actions if not a.fault)
+        self.faulty = tuple(a for a in model.actions if a.fault) if fault_rate > 0 else ()
+        self.fault_pct = max(1, round(fault_rate * 100)) if self.faulty else 0
+        self.errors = errors
+        self.valuations = tuple(sem.param_valuations(a) for a in model.actions)
+        self._cache: dict[tuple[State, int, int], tuple[sem.Transition, ...]] = {}
+        self.steps = 0                           # transitions drawn so far, for statistics
+        self.taken = [0] * len(model.actions)    # per action
+
+    @property
+    def distinct_states(self) -> int:
+        """States whose successors were (partly) computed: a lower bound of those visited."""
+        return len({k[0] for k in self._cache})
+
+    def instance(self, state: State, action: int, valuation: int) -> tuple[sem.Transition, ...]:
+        key = (state, action, valuation)
+        hit = self._cache.get(key)
+        if hit is None:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            a = self.model.actions[action]
+            hit = instance_transitions(self.model, state, a, self.valuations[action][valuation])
+            if not self.errors:
+                hit = tuple(t for t in hit if t.target is not None)
+            self._cache[key] = hit
+        return hit
+
+    def expandable(self, state: State) -> bool:
+        """False for a state outside the model's ``constraint``s (engines do not expand it)."""
+        return all(sem.holds(c, state) for c in self.model.constraints)
+
+    def draw_initial(self, draw: Draw) -> int:
+        return draw(_below(len(self.initial))) if len(self.initial) > 1 else 0
+
+    def draw_step(self, draw: Draw, state: State) -> sem.Transition | None:
+        """One transition from ``state`` (None when no action is enabled)."""
+        fault_first = False
+        if self.faulty and self.normal:
+            fault_first = draw(_below(100)) >= 100 - self.fault_pct
+        elif self.faulty:
+            fault_first = True
+        groups = (self.faulty, self.normal) if fault_first else (self.normal, self.faulty)
+        first = groups[0]
+        if not first:
+            first, groups = groups[1], (groups[1],)
+        a0 = draw(_below(len(first))) if len(first) > 1 else 0
+        n0 = len(self.valuations[first[a0].index])
+        p0 = draw(_below(n0)) if n0 > 1 else 0
+        for g, group in enumerate(groups):
+            start = a0 if g == 0 else 0
+            for k in range(len(group)):
+                action = group[(start + k) % len(group)].index
+                n = len(self.valuations[action])
+                for j in range(n):
+                    trs = self.instance(state, action, (p0 + j) % n)
+                    if trs:
+                        tr = trs[draw(_below(len(trs)))] if len(trs) > 1 else trs[0]
+                        self.steps += 1
+                        self.taken[action] += 1
+                        return tr
+        return None
+
+    def walk(self, draw: Draw, max_steps: int, *, variable_length: bool = True,
+             until: Callable[[State], bool] | None = None) -> Behaviour:
+        """Draw a behaviour of at most ``max_steps`` steps (see ``behaviours``)."""
+        index = self.draw_initial(draw)
+        state = self.initial[index]
+        states = [state]
+        transitions: list[sem.Transition] = []
+        while not (until is not None and until(state)) and len(transitions) < max_steps:
+            if not self.expandable(state):
+                break
+            if variable_length and draw(_below(max_steps + 1)) == 0:
+                break
+            tr = self.draw_step(draw, state)
+            if tr is None:
+                break
+            transitions.append(tr)
+            if tr.target is None:
+                break
+            state = tr.target
+            states.append(state)
+        return Behaviour(self.model, index, tuple(states), tuple(transitions))
+
+
+def behaviours(model: M.Model, max_steps: int = 20, *, fault_rate: float = 0.25,
+               variable_length: bool = True, until: Callable[[State], bool] | None = None,
+               errors: bool = True) -> SearchStrategy[Behaviour]:
+    """Valid executions of ``model``: an initial state, then up to ``max_steps``
+    transitions, each enabled in the state before it, fault actions included.
+
+    - ``fault_rate``: the chance that a step tries a fault action first (when one is
+      enabled and its fault cap allows it); 0 draws no faults at all.
+    - ``variable_length``: behaviours may stop before ``max_steps`` (about one step in
+      ``max_steps`` stops); False runs each to ``max_steps``, a deadlock, a state outside
+      the constraints, a run-time error, or ``until``.
+    - ``until``: stop at the first state where it holds (e.g. an invariant is false), so
+      that nothing after the interesting state is drawn.
+    - ``errors``: False never draws a run-time error transition.
+
+    Failing behaviours shrink towards fewer steps and fewer faults (see the module doc).
+    Example::
+
+        @given(behaviours(model, max_steps=30))
+        def test_no_overissue(b):
+            assert all(holders(s) <= 1 for s in b.states)
+    """
+    if max_steps < 0:
+        raise ValueError(f"max_steps must be at least 0, got {max_steps}")
+    walker = Walker(model, fault_rate=fault_rate, errors=errors)
+
+    @st.composite
+    def draw_behaviour(draw: DrawFn) -> Behaviour:
+        return walker.walk(draw, max_steps, variable_length=variable_length, until=until)
+
+    return draw_behaviour()
+
+
+# ---- random specs ---------------------------------------------------------------------------
+
+# Variable kinds: ("bool",), ("range", hi), ("enum",), ("map", codomain) with codomain
+# "bool" or "bit" (0..1). Small on purpose: every drawn spec stays under ~1,000 states.
+_Kind = tuple[str, ...]
+
+
+@dataclass
+class _SpecGen:
+    draw: DrawFn
+    members: tuple[str, ...]
+    vars: list[tuple[str, _Kind]]
+    depth_left: int = 3
+
+    def pick(self, options: list[Any]) -> Any:
+        return options[self.draw(_below(len(options)))] if len(options) > 1 else options[0]
+
+    def chance(self, pct: int) -> bool:
+        return self.draw(_below(100)) < pct
+
+    # -- expressions, by type; ``locals_`` are names bound to enum values
+
+    def enum_expr(self, locals_: list[str]) -> str:
+        if locals_ and self.chance(70):  # quantifier and parameter bodies use their binder
+            return str(self.pick(locals_))
+        opts = [n for n, k in self.vars if k == ("enum",)]
+        if not opts or self.chance(50):
+            opts = list(self.members)
+        return str(self.pick(opts))
+
+    def int_expr(self, locals_: list[str], depth: int = 2) -> str:
+        atoms = [n for n, k in self.vars if k[0] == "range"]
+        atoms += [f"{n}[{self.enum_expr(locals_)}]" for n, k in self.vars if k == ("map", "bit")]
+        if not atoms or self.chance(25):  # mostly state, sometimes a literal
+            atoms = [str(self.draw(_below(3)))]
+        if depth <= 0 or self.chance(50):
+            return str(self.pick(atoms))
+        a = self.int_expr(locals_, depth - 1)
+        form = self.draw(_below(5))
+        if form == 0:
+            return f"{a} + 1"
+        if form == 1:
+            return f"{a} - 1"
+        if form == 2:
+            return f"({a}) % 2"
+        if form == 3:
+            return f"min({a}, {self.int_expr(locals_, depth - 1)})"
+        v = f"k{depth}"
+        return f"count({v} in E: {self.bool_expr(locals_ + [v], depth - 1)})"
+
+    def bool_expr(self, locals_: list[str], depth: int = 2) -> str:
+        atoms = [n for n, k in self.vars if k == ("bool",)]
+        atoms += [f"{n}[{self.enum_expr(locals_)}]" for n, k in self.vars if k == ("map", "bool")]
+        atoms += [f"{n} == {self.enum_expr(locals_)}" for n, k in self.vars if k == ("enum",)]
+        atoms += [f"{n} {self.pick(['==', '!=', '<', '>'])} {self.draw(_below(int(k[1]) + 1))}"
+                  for n, k in self.vars if k[0] == "range"]
+        if not atoms or self.chance(10):
+            atoms = ["true", "false"]
+        if depth <= 0 or self.chance(30):
+            return str(self.pick(atoms))
+        form = self.draw(_below(7))
+        if form == 0:
+            return f"not {self.bool_expr(locals_, depth - 1)}"
+        if form in (1, 2):
+            op = "and" if form == 1 else "or"
+            return f"({self.bool_expr(locals_, depth - 1)} {op} {self.bool_expr(locals_, depth - 1)})"
+        if form == 3:
+            op = self.pick(["==", "!=", "<", "<="])
+            return f"{self.int_expr(locals_, depth - 1)} {op} {self.int_expr(locals_, depth - 1)}"
+        if form == 4:
+            return f"{self.enum_expr(locals_)} == {self.enum_expr(locals_)}"
+        v = f"q{depth}"
+        quant = self.pick(["exists", "forall"])
+        return f"({quant} {v} in E: {self.bool_expr(locals_ + [v], depth - 1)})"
+
+    def value_expr(self, kind: _Kind, locals_: list[str]) -> str:
+        if kind[0] == "bool" or kind == ("map", "bool"):
+            return self.bool_expr(locals_, 1)
+        if kind[0] == "enum":
+            if self.chance(30):
+                return f"if {self.bool_expr(locals_, 1)} then {self.enum_expr(locals_)} else " \
+                       f"{self.enum_expr(locals_)}"
+            return self.enum_expr(locals_)
+        hi = int(kind[1]) if kind[0] == "range" else 1
+        e = self.int_expr(locals_, 1)
+        if self.chance(40):  # a counter step, the commonest update in protocol specs
+            e = f"{self.int_expr(locals_, 0)} {self.pick(['+', '-'])} 1"
+        # mostly kept in the domain; sometimes not, to produce run-time errors
+        return e if self.chance(15) else f"min(max({e}, 0), {hi})"
+
+    # -- statements
+
+    def assign(self, locals_: list[str]) -> str:
+        name, kind = self.pick(self.vars)
+        target = f"{name}[{self.enum_expr(locals_)}]" if kind[0] == "map" else name
+        return f"{target} = {self.value_expr(kind, locals_)}"
+
+    def block(self, locals_: list[str], indent: str, n_max: int = 3) -> list[str]:
+        out = []
+        for _ in range(1 + self.draw(_below(n_max))):
+            form = self.draw(_below(8)) if self.depth_left > 0 else self.draw(_below(4))
+            if form in (0, 1, 2):
+                out.append(indent + self.assign(locals_))
+            elif form == 3:
+                out.append(indent + f"require {self.bool_expr(locals_)}")
+            else:
+                self.depth_left -= 1
+                inner = indent + "  "
+                if form in (4, 5):
+                    out.append(indent + f"if {self.bool_expr(locals_)} {{")
+                    out += self.block(locals_, inner, 2)
+                    if self.chance(50):
+                        out.append(indent + "} else {")
+                        out += self.block(locals_, inner, 2)
+                    out.append(indent + "}")
+                elif form == 6:
+                    out.append(indent + "either {")
+                    out += self.block(locals_, inner, 2)
+                    out.append(indent + "} or {")
+                    out += self.block(locals_, inner, 2)
+                    out.append(indent + "}")
+                else:
+                    v = f"x{self.depth_left}"
+                    out.append(indent + f"pick {v} in E {{")
+                    out += self.block(locals_ + [v], inner, 2)
+                    out.append(indent + "}")
+        return out
+
+
+def _var_decl(g: _SpecGen, name: str, kind: _Kind) -> str:
+    if kind[0] == "bool":
+        ty, init = "bool", g.pick(["false", "true"])
+    elif kind[0] == "range":
+        ty, init = f"0..{kind[1]}", str(g.draw(_below(int(kind[1]) + 1)))
+    elif kind[0] == "enum":
+        ty, init = "E", g.pick(list(g.members))
+    else:
+        cod = "bool" if kind[1] == "bool" else "0..1"
+        ty, init = f"E -> {cod}", "{k: " + g.pick(["false", "true"] if kind[1] == "bool" else
+                                                   ["0", "1"]) + " for k in E}"
+    if g.chance(20):  # no initial value: every value of the type is initial
+        return f"var {name}: {ty}"
+    return f"var {name}: {ty} = {init}"
+
+
+@st.composite
+def _spec_text(draw: DrawFn, max_vars: int, max_actions: int, faults: bool) -> str:
+    members = ("e0", "e1", "e2")[: 2 + draw(_below(2))]
+    kinds: list[_Kind] = [("bool",), ("range", "1"), ("range", "2"), ("range", "3"), ("enum",),
+                          ("map", "bool"), ("map", "bit")]
+    vars_ = [(f"v{i}", kinds[draw(_below(len(kinds)))]) for i in range(1 + draw(_below(max_vars)))]
+    g = _SpecGen(draw, members, vars_)
+    lines = ["enum E { " + ", ".join(members) + " }"]
+    lines += [_var_decl(g, n, k) for n, k in vars_]
+    if g.chance(15):
+        lines.append(f"init: {g.bool_expr([], 1)}")
+    for i in range(1 + draw(_below(max_actions))):
+        fault = "fault " if faults and g.chance(25) else ""
+        param = g.pick(["", "", "(p: E)", "(p: 0..1)"])
+        locals_ = ["p"] if param == "(p: E)" else []
+        g.depth_left = 2
+        body = g.block(locals_, "  ")
+        if param == "(p: 0..1)":  # use the numeric parameter somewhere
+            body.insert(0, f"  require p <= {g.int_expr([], 1)}")
+        lines += [f"{fault}action A{i}{param} {{", *body, "}"]
+    for i in range(1 + draw(_below(2))):
+        lines.append(f"invariant I{i}: {g.bool_expr([], 2)}")
+    if g.chance(60):
+        lines.append(f"reachable R0: {g.bool_expr([], 2)}")
+    return "\n".join(lines) + "\n"
+
+
+def specs(*, max_vars: int = 3, max_actions: int = 4, faults: bool = True) -> SearchStrategy[str]:
+    """Small random spec texts that parse and type-check, for testing the checker.
+
+    Each has one enum ``E`` (2 or 3 members), 1..``max_vars`` variables (bool, small
+    ranges, ``E``, maps ``E -> bool`` and ``E -> 0..1``; some without an initial value),
+    1..``max_actions`` actions (some ``fault``; a parameter of ``E`` or ``0..1``) whose
+    bodies use ``require``, assignments, ``if``/``else``, ``either``/``or`` and ``pick``, and
+    1-2 invariants plus maybe a reachable. Assignments sometimes leave the variable's
+    domain, so run-time errors occur too. Every spec has at most a few thousand states.
+    Shrinks towards fewer variables and actions and simpler expressions.
+    """
+    return _spec_text(max_vars, max_actions, faults)
