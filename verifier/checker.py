@@ -272,7 +272,8 @@ class _Checker:
             self.err("E016", "the spec is empty" if not self.spec.decls else
                      "the spec declares no state variables",
                      S.Span(self.spec.path, 1, 1, 1, 1),
-                     "declare one, e.g. `var up: bool = true`, and an action that changes it")
+                     "declare a state variable, e.g. `var up: bool = true`, and an action "
+                     "that changes it")
 
         init_values: list[M.Expr | None] = []
         for var, ie in zip(variables, init_exprs, strict=True):
@@ -304,7 +305,7 @@ class _Checker:
                     e = self.x.check(cond, Scope())
                     self.x.expect(e, "bool", cond.span, f"the condition of {kind} `{pname}`")
                     props.append(M.Property(kind, pname, doc, e, sp))
-                case S.LaneDecl(var, dom, label, sp):
+                case S.LaneDecl(lane_var, dom, label, sp):
                     if lane is not None:
                         self.err("E102", "only one `lane` annotation is allowed", sp,
                                  "remove this one")
@@ -312,8 +313,8 @@ class _Checker:
                     dty = self.named_type(dom, sp)
                     if not T.is_finite(dty):
                         continue
-                    loc = self.x.new_local(var, dty, sp)
-                    lane = M.Lane(loc.slot, dty, self.x.check(label, Scope().bind(var, loc)))
+                    loc = self.x.new_local(lane_var, dty, sp)
+                    lane = M.Lane(loc.slot, dty, self.x.check(label, Scope().bind(lane_var, loc)))
         counters = self.fault_counters(actions, variables)
         if self.errors:
             return None

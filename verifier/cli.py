@@ -23,9 +23,11 @@ from verifier.config import (
     Limits,
     ModelConfig,
     discover_models,
-    load_model as load_config,
     spec_model,
     with_overrides,
+)
+from verifier.config import (
+    load_model as load_config,
 )
 from verifier.diagnostics import ConfigError, Diagnostic, SpecError
 
@@ -63,8 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--full-states", action="store_true", help="print whole states in traces")
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     c.add_argument("--quiet", "-q", action="store_true", help="no progress line, only the summary")
-    c.add_argument("--report-dir", metavar="DIR", type=Path,
-                   help="write reports (md, html, json, itf) under DIR/<model>/")
+    c.add_argument("--report-dir", metavar="DIR", type=Path, default=Path("reports"),
+                   help="write reports (md, html, txt, json, itf) under DIR/<model>/ "
+                        "(default: reports/)")
+    c.add_argument("--no-reports", action="store_true", help="do not write report files")
     c.add_argument("--timings", action="store_true",
                    help="keep run times and memory in written reports (they are left out so that "
                         "reports are byte-identical between runs)")
@@ -80,8 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--out", type=Path, default=Path("graphs"), help="output folder")
     g.add_argument("--max-nodes", type=_positive, metavar="N")
 
-    r = sub.add_parser("report", help="re-render a saved result.json")
-    r.add_argument("rest", nargs=argparse.REMAINDER)
+    # These three parse their own flags (see their modules); listed here for --help.
+    for name, text in (("report", "re-render a saved result.json (verifier/reports/cli.py)"),
+                       ("prove", "symbolic checks with Z3: --bmc K, --induction, --kinduction K, --chc"),
+                       ("fuzz", "search large models by random behaviours (Hypothesis)")):
+        sub.add_parser(name, help=text, add_help=False).add_argument("rest", nargs=argparse.REMAINDER)
     return p
 
 
@@ -162,6 +169,10 @@ def _main(argv: list[str]) -> int:
         from verifier.reports.cli import report_main
 
         return report_main(argv[1:])
+    if argv and argv[0] == "prove":
+        from verifier.symbolic.cli import prove_main
+
+        return prove_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
@@ -276,7 +287,7 @@ def _check(args: argparse.Namespace) -> int:
             continue
         sys.stdout.write(_render_text(result, color=color, full_states=args.full_states))
         sys.stdout.flush()
-        if args.report_dir is not None:
+        if not args.no_reports and not os.environ.get("VERIFIER_NO_REPORTS"):
             _write_reports(result, args.report_dir / cfg.name, timings=args.timings)
         if args.graph is not None:
             from verifier.graph import write_graph

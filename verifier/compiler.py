@@ -25,7 +25,6 @@ from verifier import semantics as sem
 from verifier import typesys as T
 from verifier.engine.stepper import Layout
 
-
 UNROLL_LIMIT = 64  # parameter valuations / quantifier instances generated as straight-line code
 MAX_INDENT = 4 * 80  # Python allows 100 indentation levels; leave room for the wrappers
 _FAILING = ("_Err", "_ki_range", "_div(", "_mod(", "_rc(", "_X")
@@ -167,6 +166,11 @@ class _Gen:
         self.consts: dict[Any, str] = {}
         self.subst: dict[int, str] = {}
         self.tmp = itertools.count()
+        # Which name holds the state on the current path: "s" (the pre-state, untouched so
+        # far) or "t" (a working copy). Reads of the pre-state at constant offsets are
+        # shared across all actions of a state (``cse``): the hand-tuned loop's trick.
+        self.cur = "t"
+        self.cse: dict[str, str] | None = None
 
     # -- namespace constants
     def const(self, value: Any) -> str:
@@ -273,8 +277,20 @@ class _Gen:
     def read(self, e: M.Expr) -> str:
         base, off, ty = self.addr(e)
         mask = (1 << T.width(ty)) - 1
+        if base == "t" and self.cur == "s":
+            base = "s"
+            if self.cse is not None and off.isdigit():
+                name = f"r{off}_{mask}"
+                self.cse.setdefault(name, f"({'s' if off == '0' else f'(s >> {off})'} & {mask})")
+                return self.dec(ty, name)
         shifted = base if off == "0" else f"({base} >> {off})"
         return self.dec(ty, f"({shifted} & {mask})")
+
+    def materialize(self, lines: list[str], ind: str) -> None:
+        """Make ``t`` the working copy before the path's first write."""
+        if self.cur == "s":
+            lines.append(f"{ind}t = s")
+            self.cur = "t"
 
     # -- expressions
     def expr(self, e: M.Expr, want: T.Ty | None = None) -> str:
@@ -341,10 +357,10 @@ class _Gen:
                 if not isinstance(layout, T.MapTy) or not _fits(ty, layout):
                     raise Unsupported("map comprehension outside its layout")
                 _check_type(layout)
-                w = T.width(layout.cod)
+                cw = T.width(layout.cod)
                 val = self.enc(layout.cod, self.expr(body, layout.cod if _composite(layout.cod) else None))
                 it = self.iterate(M.ETypeSet(layout.dom, T.SetTy(layout.dom)))
-                return (f"sum({val} << ({w} * _i) for _i, L{slot} in enumerate({it}))")
+                return (f"sum({val} << ({cw} * _i) for _i, L{slot} in enumerate({it}))")
             case M.ETuple(items, ty):
                 layout = want or ty
                 if not _fits(ty, layout) or not isinstance(layout, (T.RecordTy, T.TupleTy)):
@@ -412,8 +428,8 @@ class _Gen:
                 return f"({left} & ~{right})"
             if op == "subset":
                 return f"({left} & ~{right} == 0)"
-            x, y = self.tmpnames(2)
-            return f"(({x} := {left}) != ({y} := {right}) and {x} & ~{y} == 0)"
+            xa, ya = self.tmpnames(2)
+            return f"(({xa} := {left}) != ({ya} := {right}) and {xa} & ~{ya} == 0)"
         if op == "range":
             raise Unsupported("a range used as a value")
         raise Unsupported(op)
@@ -660,7 +676,16 @@ class _Gen:
             rest = stmts[k + 1:]
             match st:
                 case M.SAssign():
-                    lines += self.assign(st, ind)
+                    if self.cur == "s":
+                        # the first write reads the pre-state: `t = (s & keep) | new`
+                        code = self.assign(st, ind)
+                        last = code[-1]
+                        assert last.startswith(f"{ind}t = (t & ")
+                        code[-1] = last.replace("t = (t & ", "t = (s & ", 1)
+                        lines += code
+                        self.cur = "t"
+                    else:
+                        lines += self.assign(st, ind)
                 case M.SRequire(cond):
                     if isinstance(cond, M.EConst) and cond.value is True:
                         continue
@@ -675,14 +700,19 @@ class _Gen:
                 case M.SIf(cond, then, other):
                     if tail is not None and (_nondet(then) or _nondet(other) or fail is None
                                              and (_requires(then) or _requires(other))):
+                        cur = self.cur
                         lines.append(f"{ind}if {self.expr(cond)}:")
                         lines += self.block(then + rest, ind + "    ", fail, tail) or [ind + "    pass"]
+                        self.cur = cur
                         lines.append(f"{ind}else:")
                         lines += self.block(other + rest, ind + "    ", fail, tail) or [ind + "    pass"]
                         return lines
                     if _nondet(then) or _nondet(other):
                         raise Unsupported("nested nondeterminism")
-                    lines.append(f"{ind}if {self.expr(cond)}:")
+                    cond_code = self.expr(cond)
+                    if _assigns(then) or _assigns(other):
+                        self.materialize(lines, ind)
+                    lines.append(f"{ind}if {cond_code}:")
                     lines += self.block(then, ind + "    ", fail, None) or [ind + "    pass"]
                     if other:
                         lines.append(f"{ind}else:")
@@ -690,37 +720,53 @@ class _Gen:
                 case M.SEither(branches):
                     if tail is None:
                         raise Unsupported("nested nondeterminism")
-                    saved = self.tmpnames(1)[0]
-                    lines.append(f"{ind}{saved} = t")
+                    cur = self.cur
+                    saved = "s"
+                    if cur == "t":
+                        saved = self.tmpnames(1)[0]
+                        lines.append(f"{ind}{saved} = t")
                     for br in branches:
+                        self.cur = cur
                         if fail is not None and _requires_in_ifs(br + rest):
                             lines.append(f"{ind}while True:")
-                            lines.append(f"{ind}    t = {saved}")
+                            if cur == "t":
+                                lines.append(f"{ind}    t = {saved}")
                             lines += self.block(br + rest, ind + "    ", "break", tail)
                             lines.append(f"{ind}    break")
                         else:
-                            lines.append(f"{ind}t = {saved}")
+                            if cur == "t":
+                                lines.append(f"{ind}t = {saved}")
                             lines += self.block(br + rest, ind, None, tail)
                     return lines
                 case M.SPick(slot, dom, body):
                     if tail is None:
                         raise Unsupported("nested nondeterminism")
-                    saved, vals = self.tmpnames(2)
-                    lines.append(f"{ind}{saved} = t")
+                    cur = self.cur
+                    vals = self.tmpnames(1)[0]
+                    saved = "s"
+                    if cur == "t":
+                        saved = self.tmpnames(1)[0]
+                        lines.append(f"{ind}{saved} = t")
                     lines.append(f"{ind}{vals} = {self.iterate(dom)}")
                     lines.append(f"{ind}for L{slot} in {vals}:")
-                    lines.append(f"{ind}    t = {saved}")
+                    if cur == "t":
+                        lines.append(f"{ind}    t = {saved}")
                     lines += self.block(body + rest, ind + "    ", "continue", tail) or [ind + "    pass"]
+                    self.cur = cur
                     return lines
         if tail is not None:
-            lines += [ind + x for x in tail]
+            if self.cur == "s" and tail[0] == "app(t)":
+                lines += [ind + x.replace("app(t)", "app(s)") for x in tail]
+            else:
+                self.materialize(lines, ind)
+                lines += [ind + x for x in tail]
         return lines
 
     def action(self, a: M.Action, ind: str) -> list[str]:
         for p in a.params:
             _check_type(p.ty)
         counters = [c for c in self.model.counters if a.index in c.actions]
-        lines = [f"{ind}# action {a.index}: {_ident(a.name)}"]
+        lines = [f"{ind}# action {a.index}"]
         for c in counters:
             off, w = self.layout.offsets[c.var], self.layout.widths[c.var]
             lines.append(f"{ind}if (s >> {off}) & {(1 << w) - 1} < {c.cap}:")
@@ -751,23 +797,25 @@ class _Gen:
         error transition, after the transitions it already emitted."""
         inner = ind + "    " if header else ind
         fail = None if header is None else ("break" if header.startswith("while") else "continue")
+        self.cur = "s"
         body = self.block(a.body, inner + "    ", fail, tail) or [inner + "    pass"]
+        self.cur = "t"
         if header is not None and header.startswith("while"):
             body.append(inner + "    break")
         may_fail = any(m in ln for ln in body for m in _FAILING)
         err = [f"errs.append((len(out), {a.index}, ''))", "app(-1)", f"x{a.index} += 1"]
         if header is None:
-            code = [f"{inner}t = s"] + [x[4:] for x in body]
+            code = [x[4:] for x in body]
             if not may_fail:
                 return code
             return [f"{ind}try:"] + ["    " + c for c in code] + [f"{ind}except _Err:"] + \
                 [f"{ind}    {e}" for e in err]
         if not may_fail:
-            return [f"{ind}{header}", f"{inner}t = s"] + [x[4:] for x in body]
+            return [f"{ind}{header}"] + [x[4:] for x in body]
         if header.startswith("for"):
-            return ([f"{ind}{header}", f"{inner}try:", f"{inner}    t = s"] + body +
+            return ([f"{ind}{header}", f"{inner}try:"] + body +
                     [f"{inner}except _Err:"] + [f"{inner}    {e}" for e in err])
-        return ([f"{ind}try:", f"{inner}t = s", f"{inner}{header}"] + body +
+        return ([f"{ind}try:", f"{inner}{header}"] + body +
                 [f"{ind}except _Err:"] + [f"{inner}{e}" for e in err])
 
     def condition(self, cond: M.Expr) -> str:
@@ -776,6 +824,24 @@ class _Gen:
         if any(m in code for m in _FAILING):
             return f"_guard(lambda: {code})"
         return code
+
+def _assigns(stmts: tuple[M.Stmt, ...]) -> bool:
+    """Whether a block writes the state anywhere."""
+    for s in stmts:
+        match s:
+            case M.SAssign():
+                return True
+            case M.SIf(_, a, b):
+                if _assigns(a) or _assigns(b):
+                    return True
+            case M.SEither(branches):
+                if any(_assigns(b) for b in branches):
+                    return True
+            case M.SPick(_, _, body):
+                if _assigns(body):
+                    return True
+    return False
+
 
 def _requires(stmts: tuple[M.Stmt, ...]) -> bool:
     """Whether a block contains a require anywhere."""
@@ -869,19 +935,24 @@ def generate(model: M.Model) -> tuple[str, dict[str, Any]]:
              "    app = out.append", "    mark = ends.append"]
     for a in acts:
         lines.append(f"    x{a.index} = p{a.index} = e{a.index} = 0")
+    g.cse = {}
+    body: list[str] = []
     cons = model.constraints
     if cons:
         lines.append("    for i, s in enumerate(frontier):")
+        g.cur = "s"
         conj = " and ".join(f"({g.condition(c.cond)})" for c in cons)
-        lines.append(f"        t = s")
-        lines.append(f"        if not ({conj}):")
-        lines.append("            skipped.append(i)")
-        lines.append("            mark(len(out))")
-        lines.append("            continue")
+        g.cur = "t"
+        body.append(f"        if not ({conj}):")
+        body.append("            skipped.append(i)")
+        body.append("            mark(len(out))")
+        body.append("            continue")
     else:
         lines.append("    for s in frontier:")
     for a in acts:
-        lines += g.action(a, "        ")
+        body += g.action(a, "        ")
+    lines += [f"        {name} = {code}" for name, code in g.cse.items()]
+    lines += body
     lines.append("        mark(len(out))")
     for a in acts:
         lines.append(f"    en[{a.index}] += e{a.index}")

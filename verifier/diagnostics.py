@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from verifier.syntax import NOSPAN, Span
 
+MAX_SHOWN = 100  # characters of a long source line shown around the spot
+
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
@@ -33,14 +35,18 @@ class Diagnostic:
             text_lines = source.split("\n")
             if self.span.line <= len(text_lines):
                 text = text_lines[self.span.line - 1].rstrip("\r").expandtabs(1)
-                if len(text) > 200:
-                    text = text[:200] + " ..."
+                col = min(self.span.col, len(text) + 1)
+                if len(text) > MAX_SHOWN:  # a window of the line around the spot
+                    start = max(0, min(col - 1 - MAX_SHOWN // 2, len(text) - MAX_SHOWN))
+                    head = "... " if start > 0 else ""
+                    tail = " ..." if start + MAX_SHOWN < len(text) else ""
+                    text = head + text[start:start + MAX_SHOWN] + tail
+                    col = col - start + len(head)
                 gutter = f"{self.span.line:>4} | "
                 lines.append(gutter + text)
                 width = 1
                 if self.span.end_line == self.span.line and self.span.end_col > self.span.col:
                     width = self.span.end_col - self.span.col
-                col = min(self.span.col, len(text) + 1)
                 lines.append(" " * (len(gutter) - 2) + "| " + " " * (col - 1) + "^" * max(1, min(width, 80)))
         if self.hint:
             lines.append(f"  hint: {self.hint}")

@@ -119,10 +119,10 @@ class ExprChecker:
             case S.Quant(kind, binders, body, sp):
                 return self.quant(kind, binders, body, sp, sc)
             case S.Let(name, value, body, sp):
-                v = self.check(value, sc)
-                loc = self.new_local(name, v.ty, sp)
-                b = self.check(body, sc.bind(name, loc))
-                return M.ELet(loc.slot, v, b, b.ty, sp)
+                ve = self.check(value, sc)
+                loc = self.new_local(name, ve.ty, sp)
+                bd = self.check(body, sc.bind(name, loc))
+                return M.ELet(loc.slot, ve, bd, bd.ty, sp)
             case S.Call(name, args, sp):
                 return self.call(name, args, sp, sc)
             case S.Index(base, idx, sp):
@@ -144,10 +144,10 @@ class ExprChecker:
                 loc = self.new_local(var, _elem(de.ty), sp)
                 inner = sc.bind(var, loc)
                 ee = self.check(elem, inner)
-                ce = self.check(cond, inner) if cond is not None else None
-                if ce is not None:
-                    self.expect(ce, "bool", cond.span if cond else sp, "the filter of a set comprehension")
-                return M.ESetComp(ee, loc.slot, de, ce, T.SetTy(ee.ty), sp)
+                cf = self.check(cond, inner) if cond is not None else None
+                if cf is not None:
+                    self.expect(cf, "bool", cond.span if cond else sp, "the filter of a set comprehension")
+                return M.ESetComp(ee, loc.slot, de, cf, T.SetTy(ee.ty), sp)
             case S.MapComp(var, body, dom, sp):
                 dty = self.type_domain(dom, sc)
                 if dty is None:
@@ -155,18 +155,18 @@ class ExprChecker:
                                       dom.span, "write `{s: value for s in Server}` with a type "
                                       "name or a constant range such as `0..N`")
                 loc = self.new_local(var, dty, sp)
-                b = self.check(body, sc.bind(var, loc))
-                return M.EMapComp(loc.slot, b, T.MapTy(dty, b.ty), sp)
+                mb = self.check(body, sc.bind(var, loc))
+                return M.EMapComp(loc.slot, mb, T.MapTy(dty, mb.ty), sp)
             case S.RecordLit(fields, sp):
                 seen: set[str] = set()
-                for n, v in fields:
-                    if n in seen:
-                        self.error("E102", f"field `{n}` given twice", v.span,
-                                   "give each field of a record once")
-                    seen.add(n)
-                pairs = sorted(((n, self.check(v, sc)) for n, v in fields), key=lambda p: p[0])
-                return M.ETuple(tuple(v for _, v in pairs),
-                                T.RecordTy(tuple(n for n, _ in pairs), tuple(v.ty for _, v in pairs)), sp)
+                for fname_, fexpr in fields:
+                    if fname_ in seen:  # the record's type would be wrong: stop here
+                        return self.error("E102", f"field `{fname_}` given twice", fexpr.span,
+                                          "give each field of a record once")
+                    seen.add(fname_)
+                pairs = sorted(((n, self.check(x, sc)) for n, x in fields), key=lambda p: p[0])
+                return M.ETuple(tuple(x for _, x in pairs),
+                                T.RecordTy(tuple(n for n, _ in pairs), tuple(x.ty for _, x in pairs)), sp)
             case S.TupleLit(items, sp):
                 its = tuple(self.check(i, sc) for i in items)
                 return M.ETuple(its, T.TupleTy(tuple(i.ty for i in its)), sp)
@@ -357,8 +357,9 @@ class ExprChecker:
     def inline(self, d: S.DefDecl, args: tuple[S.Expr, ...], sp: S.Span, sc: Scope) -> M.Expr:
         params = d.params or ()
         if len(args) != len(params):
+            sig = f"{d.name}({', '.join(p.name for p in params)})" if d.params is not None else d.name
             return self.error("E107", f"`{d.name}` takes {len(params)} argument(s), not {len(args)}",
-                              sp, f"it is declared at line {d.span.line}")
+                              sp, f"it is declared at line {d.span.line} as `{sig}`")
         if d.name in self.expanding:
             return self.error("E118", f"`{d.name}` is defined in terms of itself", d.span,
                               "definitions cannot be recursive; use a quantifier instead")

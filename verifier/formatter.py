@@ -1,19 +1,19 @@
 """Stage 2, backwards: the canonical text of a spec from its AST (``verifier fmt``).
 
 ``format_spec(spec)`` prints an AST so that ``parse(format_spec(ast)) == ast`` (spans
-aside) and formatting is idempotent. Layout: two-space indents, one declaration per
-line group, parentheses only where precedence needs them (and around a conditional
-used as a condition), operators spaced except ``..``, lines kept under ``WIDTH``
-columns by breaking before binary operators, after ``=``/``:`` of declarations and
-inside brackets, Wadler-style (a small document algebra rendered greedily).
+aside) and formatting is idempotent. Layout: two-space indents; parentheses only where
+precedence needs them, plus around an ``and`` inside an ``or`` and around a
+conditional, quantifier or ``let`` used as a condition; operators spaced, except ``..``
+and the simple arithmetic of its bounds (``0..N-1``); lines kept under ``WIDTH``
+columns by breaking before binary operators, after the ``=``/``:`` of a declaration
+and inside brackets, Wadler-style (a small document algebra, rendered greedily). A
+property with a description gets its condition on the next line.
 
-The parser drops comments, so the AST has none. Given the source text as well,
-``format_spec(spec, source)`` (or ``format_source(text)``) puts each comment back: on
-its own line before the declaration or statement it preceded, at the end of the line
-it ended, before the ``}`` of the block it closed; a comment inside a multi-line
-expression moves above its statement. Blank lines between declarations and between
-statements are kept (at most one); declarations of different kinds and actions are
-always separated by one.
+Blank lines between declarations and between statements are kept from the source (at
+most one); actions are always set apart by one; a tree without source positions gets
+one where the kind of declaration changes. The parser drops comments: given the
+source text too, ``format_spec(spec, source)`` (or ``format_source(text)``) puts them
+back where ``verifier/fmtcomments.py`` says they belong. Without it they are lost.
 """
 
 from __future__ import annotations

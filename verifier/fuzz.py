@@ -100,21 +100,26 @@ def fuzz(model: M.Model, opts: FuzzOptions, *, expect: dict[str, str] | None = N
                         b, states=b.states[:i + 1], transitions=b.transitions[:i])
                     break
 
+    @st.composite
+    def draw_behaviour(draw: st.DrawFn) -> Behaviour | None:
+        # Out of time: draw nothing, so Hypothesis soon runs out of new examples. Never
+        # once a failure is being shrunk, or the minimal example would not replay.
+        if run.target is None and run.searching_until is not None and (
+                time.perf_counter() > run.searching_until):
+            return None
+        return walker.walk(draw, opts.max_steps, variable_length=False,
+                           until=lambda s: violated(s) is not None)
+
     phases = (Phase.generate, Phase.shrink) if opts.shrink else (Phase.generate,)
 
     @seed(opts.seed)
     @settings(database=None, max_examples=opts.examples, deadline=None, derandomize=False,
               phases=phases, suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
               report_multiple_bugs=False)
-    @given(st.data())
-    def search(data: st.DataObject) -> None:
-        # Out of time: pass without drawing, so Hypothesis soon runs out of new examples.
-        # Never once a failure is being shrunk, or the minimal example would not replay.
-        if run.target is None and run.searching_until is not None and (
-                time.perf_counter() > run.searching_until):
+    @given(draw_behaviour())
+    def search(b: Behaviour | None) -> None:
+        if b is None:
             return
-        b = walker.walk(data.draw, opts.max_steps, variable_length=False,
-                        until=lambda s: violated(s) is not None)
         if run.target is None:
             run.examples += 1
         run.longest = max(run.longest, len(b))

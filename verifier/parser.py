@@ -43,8 +43,8 @@ _MISTAKES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
      "write `forall s in Server: condition`",
      ("invariant I: forall s in S x", "invariant I: exists s in S x",
       "invariant I: count(s in S x) == 1")),
-    ("E010", "a type is expected here",
-     "declare a variable as `var name: type`, e.g. `var up: Server -> bool`",
+    ("E010", "expected ':' and a type after the name",
+     "declare a variable as `var x: 0..3 = 0`, a constant as `const N: 1..5 = 3`",
      ("var x = 1", "var x", "const N = 3")),
     ("E011", "'{' expected: an action's body is a block",
      "write `action Name(p: Type) { statements }`",
@@ -126,7 +126,8 @@ def read_spec_text(path: Path) -> str:
         col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
         raise SpecError([Diagnostic("E006", f"{name} is not valid UTF-8 (byte 0x{data[e.start]:02x})",
                                     S.Span(name, line, col, line, col),
-                                    "save the file as UTF-8")]) from None
+                                    "save the file as UTF-8")],
+                        {name: data.decode("utf-8", "replace")}) from None
 
 
 def parse_file(path: Path) -> S.Spec:
@@ -198,9 +199,9 @@ def _syntax_errors(first: UnexpectedInput, text: str, path: str) -> list[Diagnos
 
 
 def _too_deep(path: str, line: int, col: int) -> Diagnostic:
-    return Diagnostic("E007", f"expression nested too deeply (more than {MAX_DEPTH} levels)",
-                      S.Span(path, line, col, line, col),
-                      "split it with `def` helpers or `let`")
+    return Diagnostic("E007", f"nested too deeply (more than {MAX_DEPTH} levels of expressions, "
+                      "types or blocks)", S.Span(path, line, col, line, col),
+                      "split the expression with `def` helpers or `let`, or flatten the blocks")
 
 
 def _tree_depth(tree: Tree[Token]) -> tuple[int, tuple[int, int]]:
@@ -299,10 +300,18 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
     span = S.Span(path, line, col, line, col + width)
     word = str(tok)
     hint = f"expected {shown}" if shown else "check the syntax near here"
-    if tok.type == "NAME" and "NAME" not in (e.accepts or e.expected):
+    accepted = set(e.accepts or e.expected)
+    closer = next((c for t, c in (("RPAR", ")"), ("RSQB", "]")) if t in accepted), None)
+    if tok.type == "NAME" and "NAME" not in accepted:
         hint += f"; is a newline or operator missing before {word!r}?"
-    if word in ("then", "else") or word == "then":
+    elif closer is not None and tok.type in ("LBRACE", "COLON", "EQUAL", "$END"):
+        hint = f"is a {closer!r} missing before {word!r}? ({hint})"
+    if word in ("then", "else"):
         hint = "an if-expression is `if c then a else b`; an if-statement is `if c { ... } else { ... }`"
+    if tok.type == "STRING":
+        return Diagnostic("E001", "a string cannot be a value", span,
+                          "strings only describe properties (`invariant Name \"text\": ...`); "
+                          "for a named value declare an enum, e.g. `enum Role { Primary, Backup }`")
     return Diagnostic("E001", f"unexpected {word!r}", span, hint)
 
 
@@ -350,6 +359,15 @@ def _node_span(path: str, meta: Any) -> S.Span:
 
 def _tok_span(path: str, tok: Token) -> S.Span:
     return S.Span(path, tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0)
+
+
+def _number(tok: Token, span: S.Span) -> int:
+    text = str(tok)
+    if len(text) > 18:
+        shown = text if len(text) <= 24 else text[:20] + "..."
+        raise _BuildError(Diagnostic("E014", f"number too large: {shown} ({len(text)} digits)", span,
+                                     "numbers have at most 18 digits; bounds in a spec are small"))
+    return int(text)
 
 
 @v_args(meta=True)
@@ -454,7 +472,7 @@ class _Builder(Transformer[Token, Any]):
         return S.Binary("*", c[0], c[1], self._sp(meta))
 
     def bint(self, meta: Any, c: list[Any]) -> S.IntLit:
-        return S.IntLit(int(c[0]), self._sp(meta))
+        return S.IntLit(_number(c[0], self._sp(meta)), self._sp(meta))
 
     def bname(self, meta: Any, c: list[Any]) -> S.Name:
         return S.Name(str(c[0]), self._sp(meta))
@@ -570,11 +588,7 @@ class _Builder(Transformer[Token, Any]):
         return S.Field(c[0], str(c[1]), self._sp(meta))
 
     def int_lit(self, meta: Any, c: list[Any]) -> S.IntLit:
-        text = str(c[0])
-        if len(text) > 18:
-            raise _BuildError(Diagnostic("E014", f"number too large: {text[:20]}...",
-                                         self._sp(meta), "numbers in specs are small"))
-        return S.IntLit(int(text), self._sp(meta))
+        return S.IntLit(_number(c[0], self._sp(meta)), self._sp(meta))
 
     def true_lit(self, meta: Any, c: list[Any]) -> S.BoolLit:
         return S.BoolLit(True, self._sp(meta))

@@ -21,6 +21,8 @@ keeps large models (HAL with 12 members) affordable and makes shrinking cheap.
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -134,6 +136,33 @@ class Behaviour:
         return trace
 
 
+def _leading_guards(action: M.Action) -> tuple[tuple[M.Expr, tuple[int, ...]], ...]:
+    """The conditions of the `require`s that open the action's body, each with the
+    positions of the parameters it reads."""
+    out = []
+    for stmt in action.body:
+        if not isinstance(stmt, M.SRequire):
+            break
+        slots = _locals_read(stmt.cond)
+        out.append((stmt.cond, tuple(i for i, p in enumerate(action.params) if p.slot in slots)))
+    return tuple(out)
+
+
+def _locals_read(e: Any) -> set[int]:
+    """Slots of the bound variables an expression reads (a superset is fine)."""
+    out: set[int] = set()
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, M.ELocal):
+            out.add(x.slot)
+        elif isinstance(x, tuple):
+            stack.extend(x)
+        elif dataclasses.is_dataclass(x) and not isinstance(x, type):
+            stack.extend(getattr(x, f.name) for f in dataclasses.fields(x) if f.name != "ty")
+    return out
+
+
 def _display(ty: Any, v: Any) -> R.Value:
     from verifier import typesys as T
 
@@ -149,12 +178,16 @@ def _ordinal(model: M.Model, state: State, tr: sem.Transition) -> int:
 
 
 class Walker:
-    """Draws one step at a time from a model, caching action instances per state.
+    """Draws one step at a time from a model, caching what it evaluates per state.
 
-    Shared by ``behaviours`` (which draws whole executions) and by callers that draw
-    lazily with ``st.data()`` (the fuzzer and conformance tests), so that all of them
-    shrink the same way. ``fault_rate`` is the chance that a step tries the fault actions
-    first (0 leaves faults out); ``errors=False`` never chooses a run-time error.
+    Shared by ``behaviours`` (whole executions as a strategy) and by the fuzzer and
+    conformance tests, so that all of them shrink the same way. ``fault_rate`` is the
+    chance that a step tries the fault actions first (0 leaves faults out entirely);
+    ``errors=False`` never chooses a run-time error transition.
+
+    A step draws one integer for the action (fault actions hold the top ``fault_rate`` of
+    its range, so shrinking it turns faults into normal actions), one for the parameter
+    valuation and, when the instance has several transitions, one for the branch.
     """
 
     def __init__(self, model: M.Model, *, fault_rate: float = 0.25, errors: bool = True) -> None:
@@ -164,26 +197,85 @@ class Walker:
         self.initial = sem.initial_states(model)
         if not self.initial:
             raise ValueError(f"the model {model.name} has no initial state: nothing to draw")
-        self.normal = tuple(a for a in model.actions if not a.fault)
-        self.faulty = tuple(a for a in model.actions if a.fault) if fault_rate > 0 else ()
-        self.fault_pct = max(1, round(fault_rate * 100)) if self.faulty else 0
+        normal = [a.index for a in model.actions if not a.fault]
+        faulty = [a.index for a in model.actions if a.fault] if fault_rate > 0 else []
+        if not normal:
+            normal, faulty = faulty, []
+        pct = min(99, max(1, round(fault_rate * 100))) if faulty else 0
+        # 100 slots: normal actions round-robin below 100 - pct, fault actions above
+        self.slots = tuple([normal[i % len(normal)] for i in range(100 - pct)]
+                           + [faulty[i % len(faulty)] for i in range(pct)]) if normal else ()
+        self.groups = (tuple(normal), tuple(faulty))
         self.errors = errors
         self.valuations = tuple(sem.param_valuations(a) for a in model.actions)
-        self._cache: dict[tuple[State, int, int], tuple[sem.Transition, ...]] = {}
+        self.counters = tuple(tuple(c for c in model.counters if a.index in c.actions)
+                              for a in model.actions)
+        # The leading `require`s of each action, with the parameters each one reads: most
+        # instances are disabled by one of them, and its value is memoised per state and
+        # per values of just those parameters (Takeover(f, s) checks `f` 12 times, not 144).
+        self.guards = tuple(_leading_guards(a) for a in model.actions)
+        # States are interned to small ids so that cache keys hash cheaply.
+        self._ids: dict[State, int] = {}
+        self._candidates: dict[tuple[int, int], tuple[int, ...]] = {}
+        self._cache: dict[tuple[int, int, int], tuple[sem.Transition, ...]] = {}
+        self._guard_memo: dict[tuple[int, int, int, tuple[Any, ...]], bool] = {}
         self.steps = 0                           # transitions drawn so far, for statistics
         self.taken = [0] * len(model.actions)    # per action
+        self.visited = 0                         # distinct states a step was drawn from
+
+    def _intern(self, state: State) -> int:
+        sid = self._ids.get(state)
+        if sid is None:
+            if len(self._ids) >= _CACHE_LIMIT:
+                self.visited += len(self._ids)
+                self._ids.clear()
+                self._candidates.clear()
+                self._cache.clear()
+                self._guard_memo.clear()
+            sid = self._ids[state] = len(self._ids)
+        return sid
 
     @property
     def distinct_states(self) -> int:
-        """States whose successors were (partly) computed: a lower bound of those visited."""
-        return len({k[0] for k in self._cache})
+        """Distinct states a step was drawn from (a lower bound once the cache was reset)."""
+        return self.visited + len(self._ids)
 
-    def instance(self, state: State, action: int, valuation: int) -> tuple[sem.Transition, ...]:
-        key = (state, action, valuation)
+    def candidates(self, sid: int, state: State, action: int) -> tuple[int, ...]:
+        """The valuations of ``action`` whose leading ``require``s hold in the state (a
+        superset of the enabled ones)."""
+        key = (sid, action)
+        hit = self._candidates.get(key)
+        if hit is None:
+            if any(state[c.var] >= c.cap for c in self.counters[action]):
+                hit = ()
+            else:
+                hit = tuple(v for v, params in enumerate(self.valuations[action])
+                            if self._guards_pass(sid, state, action, params))
+            self._candidates[key] = hit
+        return hit
+
+    def _guards_pass(self, sid: int, state: State, action: int, params: tuple[Any, ...]) -> bool:
+        a = self.model.actions[action]
+        for g, (cond, positions) in enumerate(self.guards[action]):
+            values = tuple(params[i] for i in positions)
+            key = (sid, action, g, values)
+            ok = self._guard_memo.get(key)
+            if ok is None:
+                env = {a.params[i].slot: v for i, v in zip(positions, values)}
+                try:
+                    ok = bool(sem.evaluate(cond, state, env))
+                except sem.EvalError:
+                    return True  # the full evaluation reports the error
+                self._guard_memo[key] = ok
+            if not ok:
+                return False
+        return True
+
+    def instance(self, sid: int, state: State, action: int,
+                 valuation: int) -> tuple[sem.Transition, ...]:
+        key = (sid, action, valuation)
         hit = self._cache.get(key)
         if hit is None:
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
             a = self.model.actions[action]
             hit = instance_transitions(self.model, state, a, self.valuations[action][valuation])
             if not self.errors:
@@ -200,30 +292,26 @@ class Walker:
 
     def draw_step(self, draw: Draw, state: State) -> sem.Transition | None:
         """One transition from ``state`` (None when no action is enabled)."""
-        fault_first = False
-        if self.faulty and self.normal:
-            fault_first = draw(_below(100)) >= 100 - self.fault_pct
-        elif self.faulty:
-            fault_first = True
-        groups = (self.faulty, self.normal) if fault_first else (self.normal, self.faulty)
-        first = groups[0]
-        if not first:
-            first, groups = groups[1], (groups[1],)
-        a0 = draw(_below(len(first))) if len(first) > 1 else 0
-        n0 = len(self.valuations[first[a0].index])
+        if not self.slots:
+            return None
+        sid = self._intern(state)
+        first = self.slots[draw(_below(len(self.slots)))] if len(self.slots) > 1 else self.slots[0]
+        n0 = len(self.valuations[first])
         p0 = draw(_below(n0)) if n0 > 1 else 0
-        for g, group in enumerate(groups):
-            start = a0 if g == 0 else 0
-            for k in range(len(group)):
-                action = group[(start + k) % len(group)].index
-                n = len(self.valuations[action])
-                for j in range(n):
-                    trs = self.instance(state, action, (p0 + j) % n)
-                    if trs:
-                        tr = trs[draw(_below(len(trs)))] if len(trs) > 1 else trs[0]
-                        self.steps += 1
-                        self.taken[action] += 1
-                        return tr
+        own, other = self.groups if first in self.groups[0] else self.groups[::-1]
+        k = own.index(first)
+        for action in own[k:] + own[:k] + other:
+            cands = self.candidates(sid, state, action)
+            if not cands:
+                continue
+            j = bisect.bisect_left(cands, p0 % len(self.valuations[action]))
+            for v in cands[j:] + cands[:j]:
+                trs = self.instance(sid, state, action, v)
+                if trs:
+                    tr = trs[draw(_below(len(trs)))] if len(trs) > 1 else trs[0]
+                    self.steps += 1
+                    self.taken[action] += 1
+                    return tr
         return None
 
     def walk(self, draw: Draw, max_steps: int, *, variable_length: bool = True,

@@ -223,7 +223,7 @@ def size(t: Ty) -> int:
                 out *= size(i)
             return out
         case MapTy(dom, cod):
-            return size(cod) ** size(dom)
+            return int(size(cod) ** size(dom))
     raise ValueError(f"type {show(t)} has no finite domain")
 
 

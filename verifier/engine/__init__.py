@@ -123,13 +123,8 @@ def _result(model: M.Model, opts: CheckOptions, monitors: tuple[M.Property, ...]
                     seconds=round(ex.seconds, 3), peak_memory_mb=round(_peak_mb(), 1),
                     bytes_per_state=round((ex.store_bytes + links) / max(1, ex.states), 1),
                     initial_states=int(ex.parents[0].size) if ex.parents else 0)
-    warnings = []
-    for c in coverage:
-        if c.enabled == 0 and ex.complete:
-            warnings.append(f"action {c.name} is never enabled (line {c.location.line if c.location else '?'})")
-    for p in props:
-        if p.verdict == R.VACUOUS:
-            warnings.append(f"reachable {p.name} is never reached: the model may be vacuous")
+    # never-enabled actions and vacuous reachables are derived by reports from the data
+    warnings: list[str] = []
     consts = tuple((n, T.display(ty, v)) for n, v, ty in model.constants)
     return R.CheckResult(
         model=model.name, spec_path=model.path, engine="explicit" + ("" if packed else " (tuples)"),

@@ -100,7 +100,7 @@ def select(keys: tuple[Any, ...], items: tuple[SVal, ...], key: SVal, g: Term,
         c = V.eq_key(key, kk)
         if not z3.is_false(c):
             conds.append((c, it))
-    if check and not _within(key, keys):
+    if check and not within(key, keys):
         errs.add(V.and_(g, V.not_(V.or_all(c for c, _ in conds))))
     if not conds:
         return items[0]
@@ -110,7 +110,7 @@ def select(keys: tuple[Any, ...], items: tuple[SVal, ...], key: SVal, g: Term,
     return out
 
 
-def _within(key: SVal, keys: tuple[Any, ...]) -> bool:
+def within(key: SVal, keys: tuple[Any, ...]) -> bool:
     """Whether every value ``key`` can take is among ``keys`` (no check needed)."""
     match key:
         case SEnum(ty):

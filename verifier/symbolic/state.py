@@ -220,7 +220,7 @@ def conform(ty: T.Ty, v: SVal) -> SVal:
         case T.OptionTy(inner):
             o = V.lift_opt(v)
             d = default(inner)
-            if o.inner is None or V.value_of(o.some) is False:
+            if o.inner is None or z3.is_false(o.some):
                 return SOpt(FALSE, d)
             x = conform(inner, o.inner)
             return SOpt(o.some, x if z3.is_true(o.some) else V.ite(o.some, x, d))

@@ -26,7 +26,7 @@ from verifier import model as M
 from verifier import semantics as sem
 from verifier import typesys as T
 from verifier.symbolic import values as V
-from verifier.symbolic.encode import Encoder, Env, State, as_int, unwrap
+from verifier.symbolic.encode import Encoder, Env, State, as_int, unwrap, within
 from verifier.symbolic.errors import ModelProblem
 from verifier.symbolic.state import (
     Leaf,
@@ -183,7 +183,8 @@ class _Runner:
             case M.AKey(key), SMap(keys, items), T.MapTy(_, cod):
                 kv = unwrap(self.enc.expr(key, st, env, g, self.errs), g, self.errs)
                 conds = [V.eq_key(kv, k) for k in keys]
-                self.errs.add(V.and_(g, V.not_(V.or_all(conds))))
+                if not within(kv, keys):
+                    self.errs.add(V.and_(g, V.not_(V.or_all(conds))))
                 out = SMap(keys, tuple(it if z3.is_false(c) else
                                        V.ite(c, self.update(it, cod, rest, new, st, env, g), it)
                                        for c, it in zip(conds, items)))
@@ -313,30 +314,28 @@ class System:
         pdom = V.and_all(c for a, ps in zip(model.actions, sv.params)
                          for p, x in zip(a.params, ps) for c in domain(p.ty, x))
         trans_parts, err_parts = [], []
+        max_paths = 0
         for a, ps in zip(model.actions, sv.params):
             paths, err = self.action_paths(a, cur.values, ps)
+            max_paths = max(max_paths, len(paths))
             counters = [c for c in model.counters if a.index in c.actions]
             enabled = V.and_all(V.compare("<", _int(cur.values[c.var]), V.int_const(c.cap)) for c in counters)
             sel = sv.action == a.index
             err_parts.append(V.and_(sel, enabled, err))
-            ends = []
-            for p in paths:
-                st = list(p.state)
-                for c in counters:
-                    st[c.var] = V.add(_int(st[c.var]), V.int_const(1))
-                ends.append((p.guard, st))
+            bumped = {c.var: V.add(_int(cur.values[c.var]), V.int_const(1)) for c in counters}
+            ends = [(p.guard, tuple(bumped.get(v, x) for v, x in enumerate(p.state))) for p in paths]
             if not ends:
                 continue
-            common, per_path = [], []
-            for v in range(len(model.variables)):
-                first = ends[0][1][v]
-                if all(e[1][v] is first for e in ends):
-                    common.append(same(nxt.values[v], first))
-            shared = {v for v in range(len(model.variables)) if all(e[1][v] is ends[0][1][v] for e in ends)}
+            nvars = len(model.variables)
+            shared = [v for v in range(nvars) if all(e[1][v] is ends[0][1][v] for e in ends)]
+            common = [same(nxt.values[v], ends[0][1][v]) for v in shared]
+            per_path = []
             for j, (guard, st) in enumerate(ends):
-                eqs = [same(nxt.values[v], st[v]) for v in range(len(model.variables)) if v not in shared]
+                eqs = [same(nxt.values[v], st[v]) for v in range(nvars) if v not in shared]
                 per_path.append(V.and_all([sv.choice == j, guard] + eqs))
             trans_parts.append(V.and_all([sel, enabled] + common + [V.or_all(per_path)]))
+        pdom = V.and_all([pdom, sv.action >= 0, sv.action < len(model.actions), sv.choice >= 0,
+                          sv.choice < max(1, max_paths)])
         ok = V.and_(self.constraints_ok(cur.values), pdom)
         return Step(sv, V.and_(ok, V.or_all(trans_parts)), V.and_(ok, V.or_all(err_parts)))
 

@@ -1,0 +1,49 @@
+"""The committed reports under reports/ are current: regenerating them changes no byte.
+
+`verifier check models/` writes reports/<model>/ (report.txt, report.md, report.html,
+result.json, one ITF trace per property with a trace). These files double as golden
+files for the text and Markdown renderings of every shipped scenario.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from verifier.cli import without_timings
+from verifier.config import load_model as load_config
+from verifier.engine import run_check
+from verifier.engine.options import CheckOptions
+from verifier.load import load_model
+from verifier.reports import write_reports
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = sorted((ROOT / "models").glob("*.toml"))
+
+
+def _options(cfg) -> CheckOptions:  # type: ignore[no-untyped-def]
+    lim = cfg.limits
+    return CheckOptions(properties=cfg.properties, deadlock=cfg.deadlock,
+                        stop_at_first=cfg.stop_at_first, vacuity_is_error=cfg.vacuity == "error",
+                        max_states=lim.states, max_depth=lim.depth, max_seconds=None,
+                        max_memory_mb=None, graph_max_nodes=cfg.graph_max_nodes)
+
+
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+def test_committed_reports_are_current(path: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # paths in reports are as `verifier check models/` writes them
+    cfg = load_config(Path("models") / path.name)
+    result = run_check(load_model(cfg), _options(cfg), expect=dict(cfg.expect))
+    fresh = tmp_path / cfg.name
+    write_reports(without_timings(result), fresh)
+    committed = ROOT / "reports" / cfg.name
+    hint = "run `verifier check models/` from the repository root to regenerate reports/"
+    assert committed.is_dir(), f"reports/{cfg.name}/ is missing; {hint}"
+    want = sorted(p.name for p in committed.iterdir())
+    got = sorted(p.name for p in fresh.iterdir())
+    assert got == want, f"reports/{cfg.name}/ has other files; {hint}"
+    for name in got:
+        assert (fresh / name).read_bytes() == (committed / name).read_bytes(), \
+            f"reports/{cfg.name}/{name} is stale; {hint}"

@@ -1,0 +1,126 @@
+"""Stage 5 (symbolic): unbounded proofs with Spacer, ``run_chc(model, options) -> CheckResult``.
+
+Per invariant P, three constrained Horn clauses over an unknown relation ``Inv`` on the
+state's leaves:
+
+    Init(s)                      => Inv(s)
+    Inv(s) and T(s, t)           => Inv(t)
+    Inv(s) and not P(s)          => false
+
+(with the variable domains on ``s`` and ``t``). Z3's Spacer engine either finds an
+interpretation of ``Inv`` -- an inductive invariant that implies P, for every value of
+the unbounded ``int`` variables -- or shows the clauses unsatisfiable, i.e. P is
+violated; bounded model checking then produces the shortest counterexample. The
+invariant is printed in FSL (``fslprint``) and, by default, checked again by our own
+front end and induction: it must parse, type-check and be inductive on its own, so
+users can paste it into the spec.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, replace
+
+import z3
+
+from verifier import model as M
+from verifier import results as R
+from verifier.symbolic import values as V
+from verifier.symbolic.common import Clock, fire_condition, make_result, prop_result, select
+from verifier.symbolic.fslprint import Printer, Unprintable
+from verifier.symbolic.options import BMC, ProveOptions
+from verifier.symbolic.solver import SAT, UNSAT, horn
+from verifier.symbolic.transition import System
+
+CEX_DEPTH = 30  # bound of the bounded search that exhibits a violation Spacer reports
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """An inductive invariant Spacer found for one property, in FSL."""
+
+    prop: str
+    text: str | None      # None when it could not be printed
+    checked: str | None   # the re-check's verdict: "inductive", or what went wrong
+
+
+def run_chc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None = None
+            ) -> tuple[R.CheckResult, list[Found]]:
+    clock = Clock()
+    system = System(model)
+    s, t = system.state("s"), system.state("t")
+    step = system.step(s, t, "chc")
+    xs = [lf.term for lf in s.leaves]
+    ys = [lf.term for lf in t.leaves]
+    init, _ = system.init(s)
+    inv = z3.Function("Inv", *[x.sort() for x in xs], z3.BoolSort())
+    base = [z3.ForAll(xs, z3.Implies(V.and_(system.domain(s), init), inv(*xs))),
+            z3.ForAll(xs + ys + list(step.vars.leaves),
+                      z3.Implies(V.and_all([inv(*xs), system.domain(t), step.trans]), inv(*ys)))]
+    printer = Printer(model, s.leaves)
+    results: list[R.PropertyResult] = []
+    found: list[Found] = []
+    for p in select(model, opts.properties, ("invariant",)):
+        query = z3.ForAll(xs, z3.Implies(z3.And(inv(*xs), fire_condition(system, p, s)), False))
+        out = horn(base + [query], opts.timeout)
+        if out.status == SAT:
+            formula = out.model.eval(inv(*xs))
+            try:
+                text: str | None = printer.invariant(formula)
+            except Unprintable as e:
+                text, checked = None, f"not printable in FSL ({e})"
+            else:
+                checked = check_invariant(model, text, opts.timeout) if opts.check_invariant else None
+            found.append(Found(p.name, text, checked))
+            note = "proved for every value of the unbounded variables (Spacer)"
+            if checked and checked != "inductive":
+                note += f"; the printed invariant: {checked}"
+            results.append(prop_result(model, p, R.HOLDS, note=note, expect=expect))
+        elif out.status == UNSAT:
+            results.append(_counterexample(model, p, opts, expect))
+        else:
+            results.append(prop_result(model, p, R.INCONCLUSIVE, expect=expect,
+                                       note=f"Spacer gave no answer ({out.reason})"))
+    warnings = tuple(f"reachable {p.name} is not checked by --chc (use --bmc)"
+                     for p in select(model, opts.properties, ("reachable",)))
+    return make_result(model, "chc", results, complete=True, stop_reason=None, depth=0,
+                       seconds=clock.seconds(), warnings=warnings), found
+
+
+def _counterexample(model: M.Model, p: M.Property, opts: ProveOptions,
+                    expect: dict[str, str] | None) -> R.PropertyResult:
+    from verifier.symbolic.bmc import run_bmc
+
+    bmc = run_bmc(model, replace(opts, mode=BMC, depth=CEX_DEPTH, properties=(p.name,), completeness=False))
+    hit = next((r for r in bmc.properties if r.name == p.name and r.verdict == R.VIOLATED), None)
+    if hit is not None:
+        return prop_result(model, p, R.VIOLATED, trace=hit.trace, expect=expect,
+                           note="Spacer refutes it; shortest counterexample by bounded search")
+    return prop_result(model, p, R.VIOLATED, expect=expect,
+                       note=f"Spacer refutes it, but no counterexample within {CEX_DEPTH} steps was found "
+                            "to show")
+
+
+def check_invariant(model: M.Model, text: str, timeout: float, name: str = "SpacerInvariant") -> str:
+    """Re-check a printed invariant with our own pipeline: appended to the spec, it must
+    parse, type-check, and be inductive on its own."""
+    from verifier.checker import check_spec
+    from verifier.diagnostics import SpecError
+    from verifier.parser import parse
+    from verifier.symbolic.induction import run_induction
+
+    source = model.source.rstrip("\n") + f"\n\ninvariant {name}:\n  {text}\n"
+    faults = {c.name.removeprefix("faults."): c.cap for c in model.counters if c.name != "faults.total"}
+    total = next((c.cap for c in model.counters if c.name == "faults.total"), None)
+    try:
+        checked = check_spec(parse(source, model.path), source,
+                             constants={n: v for n, v, _ in model.constants}, faults=faults,
+                             fault_total=total, name=model.name)
+    except SpecError as e:
+        return f"does not type-check ({e})"
+    alone = dataclasses.replace(checked, properties=tuple(p for p in checked.properties if p.name == name))
+    res = run_induction(alone, ProveOptions(timeout=timeout, properties=(name,), reach_limit=1))
+    verdict = res.properties[0]
+    if verdict.verdict == R.HOLDS and verdict.note == "inductive on its own":
+        return "inductive"
+    return f"not confirmed by induction ({verdict.verdict}: {verdict.note})"

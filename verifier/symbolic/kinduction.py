@@ -1,0 +1,136 @@
+"""Stage 5 (symbolic): k-induction, ``run_kinduction(model, options) -> CheckResult``.
+
+For properties that are true but not 1-inductive. For k = 1, 2, ..., K and each open
+invariant P:
+
+- base case: P holds in every state reachable in fewer than k steps (bounded model
+  checking, shared by all properties; a hit is a real, shortest counterexample);
+- step case: no loop-free path ``t0 .. tk`` with P in ``t0 .. tk-1`` and not in ``tk``,
+  where every ``ti`` also satisfies the invariants Houdini proved 1-inductive (sound
+  strengthening: they hold in every reachable state).
+
+An invariant is proved at the first k whose step case is unsatisfiable. At K it stays
+inconclusive, with the step-case path (which may start in an unreachable state) as its
+trace.
+"""
+
+from __future__ import annotations
+
+from verifier import model as M
+from verifier import results as R
+from verifier.symbolic import values as V
+from verifier.symbolic.bmc import Unrolling
+from verifier.symbolic.common import (
+    Clock,
+    fire_condition,
+    holds_condition,
+    make_result,
+    make_solver,
+    prop_result,
+    select,
+)
+from verifier.symbolic.induction import Houdini
+from verifier.symbolic.options import ProveOptions
+from verifier.symbolic.solver import SAT, UNKNOWN, UNSAT, Solver
+from verifier.symbolic.state import SymState
+from verifier.symbolic.traces import decode_path, fires, replay
+from verifier.symbolic.transition import StepVars, System
+
+
+class _Chain:
+    """The step case's path ``t0 .. tk`` for one property, extended one step at a time."""
+
+    def __init__(self, model: M.Model, system: System, p: M.Property, lemmas: list[M.Property],
+                 timeout: float) -> None:
+        self.model, self.system, self.p, self.lemmas = model, system, p, lemmas
+        self.solver: Solver = make_solver(model, timeout)
+        self.tag = f"k.{p.name}."
+        t0 = system.state(self.tag + "0")
+        self.states: list[SymState] = [t0]
+        self.steps: list[StepVars] = []
+        self.solver.add(system.domain(t0), *[holds_condition(system, q, t0) for q in lemmas])
+
+    def extend(self) -> None:
+        """Assume P in the last state and add one more step."""
+        system, cur = self.system, self.states[-1]
+        k = len(self.steps)
+        nxt = system.state(f"{self.tag}{k + 1}")
+        step = system.step(cur, nxt, f"{self.tag}{k}")
+        self.solver.add(holds_condition(system, self.p, cur), system.domain(nxt), step.trans,
+                        *[holds_condition(system, q, nxt) for q in self.lemmas])
+        self.solver.add(V.and_all(V.not_(system.same_state(nxt, s)) for s in self.states))
+        self.states.append(nxt)
+        self.steps.append(step.vars)
+
+    def check(self) -> tuple[str, str | None, object]:
+        with self.solver.frame():
+            self.solver.add(fire_condition(self.system, self.p, self.states[-1]))
+            out = self.solver.check()
+        return out.status, out.reason, out.model
+
+
+def run_kinduction(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None = None) -> R.CheckResult:
+    clock = Clock()
+    system = System(model)
+    h = Houdini(model, system, opts.timeout)
+    h.run()
+    lemmas = list(h.proved)
+    targets = select(model, opts.properties, ("invariant",))
+    verdicts: dict[str, R.PropertyResult] = {}
+    for p in targets:
+        if p.name in {q.name for q in lemmas}:
+            verdicts[p.name] = prop_result(model, p, R.HOLDS, expect=expect, note="1-inductive")
+        elif p.name in h.unknown:
+            verdicts[p.name] = prop_result(model, p, R.INCONCLUSIVE, expect=expect, note=h.unknown[p.name])
+    open_ = [p for p in targets if p.name not in verdicts]
+    base = Unrolling(system, make_solver(model, opts.timeout))
+    chains = {p.name: _Chain(model, system, p, lemmas, opts.timeout) for p in open_}
+    last_cti: dict[str, R.Trace] = {}
+    for k in range(1, opts.depth + 1):
+        if not open_:
+            break
+        # base case: no violation at depth k - 1
+        if k > 1:
+            base.extend()
+        for p in list(open_):
+            with base.solver.frame():
+                base.solver.add(fire_condition(system, p, base.states[-1]))
+                out = base.solver.check()
+            if out.status == SAT:
+                path = decode_path(model, base.states, base.steps, out.model)
+                trace = replay(model, path)
+                assert fires(p, path.states[-1])
+                verdicts[p.name] = prop_result(model, p, R.VIOLATED, trace=trace, expect=expect,
+                                               note=f"base case of {k}-induction fails")
+                open_.remove(p)
+            elif out.status == UNKNOWN:
+                verdicts[p.name] = prop_result(model, p, R.INCONCLUSIVE, expect=expect,
+                                               note=f"base case k={k}: solver unknown ({out.reason})")
+                open_.remove(p)
+        # step case
+        for p in list(open_):
+            chain = chains[p.name]
+            chain.extend()
+            status, reason, zmodel = chain.check()
+            if status == UNSAT:
+                verdicts[p.name] = prop_result(model, p, R.HOLDS, expect=expect, note=f"{k}-inductive"
+                                               + (f" with {', '.join(q.name for q in lemmas)}" if lemmas else ""))
+                open_.remove(p)
+            elif status == UNKNOWN:
+                verdicts[p.name] = prop_result(model, p, R.INCONCLUSIVE, expect=expect,
+                                               note=f"step case k={k}: solver unknown ({reason})")
+                open_.remove(p)
+            else:
+                assert status == SAT
+                path = decode_path(model, chain.states, chain.steps, zmodel)
+                last_cti[p.name] = replay(model, path, initial=False)
+    for p in open_:
+        verdicts[p.name] = prop_result(model, p, R.INCONCLUSIVE, trace=last_cti.get(p.name), expect=expect,
+                                       note=f"not {opts.depth}-inductive: a loop-free path of {opts.depth} "
+                                            "steps where it holds until the last state (which may start "
+                                            "in an unreachable state)")
+    results = [verdicts[p.name] for p in targets]
+    warnings = tuple(f"reachable {p.name} is not checked by k-induction (use --bmc)"
+                     for p in select(model, opts.properties, ("reachable",)))
+    return make_result(model, "k-induction", results, complete=True, stop_reason=None,
+                       depth=opts.depth, seconds=clock.seconds(), warnings=warnings)

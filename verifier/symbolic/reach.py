@@ -1,0 +1,71 @@
+"""Stage 5 (symbolic) meets stage 5 (explicit): is a given state reachable?
+
+A counterexample to induction (CTI) is a real bug only if its pre-state is reachable.
+``state_reachability`` asks the explicit engine, under a state limit: the state becomes
+the invariant "not this state" of a copy of the model, so the search stops as soon as
+it meets the state; it reports it reached (with the depth), never reached (the search
+finished), or unknown (the limit stopped it, or the model cannot be searched).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from verifier import model as M
+from verifier import results as R
+from verifier import semantics as sem
+from verifier import typesys as T
+from verifier.engine.options import CheckOptions
+
+REACHABLE, UNREACHABLE, UNKNOWN = "reachable", "unreachable", "unknown"
+_TARGET = "__state__"
+
+
+@dataclass(frozen=True, slots=True)
+class Reachability:
+    answer: str        # REACHABLE | UNREACHABLE | UNKNOWN
+    depth: int = -1    # steps to the state, when reachable
+    why: str = ""      # for UNKNOWN
+
+
+def state_property(model: M.Model, state: sem.State) -> M.Property:
+    conds: list[M.Expr] = [M.EBinary("==", M.EVar(i, v.name, v.ty), M.EConst(x, v.ty), T.BOOL)
+                           for i, (v, x) in enumerate(zip(model.variables, state))]
+    cond = conds[0]
+    for c in conds[1:]:
+        cond = M.EBinary("and", cond, c, T.BOOL)
+    return M.Property("invariant", _TARGET, None, M.EUnary("not", cond, T.BOOL))
+
+
+def state_reachability(model: M.Model, state: sem.State, limit: int) -> Reachability:
+    probe = dataclasses.replace(model, properties=model.constraints + (state_property(model, state),))
+    opts = CheckOptions(properties=(_TARGET,), max_states=limit, stop_at_first=True)
+    result = _run(probe, opts)
+    if isinstance(result, Reachability):
+        return result
+    if result.properties[0].verdict != R.VIOLATED and result.stop_reason == "stopped at the first violation":
+        # a run-time error stopped the search before the state: search on past it
+        result = _run(probe, dataclasses.replace(opts, stop_at_first=False))
+        if isinstance(result, Reachability):
+            return result
+    p = result.properties[0]
+    if p.verdict == R.VIOLATED and p.trace is not None:
+        return Reachability(REACHABLE, depth=len(p.trace.steps))
+    if p.verdict == R.HOLDS:
+        return Reachability(UNREACHABLE)
+    return Reachability(UNKNOWN, why=result.stop_reason or "search incomplete")
+
+
+def _run(probe: M.Model, opts: CheckOptions) -> R.CheckResult | Reachability:
+    from verifier.engine import EngineError, run_check
+
+    try:
+        try:
+            return run_check(probe, opts)
+        except ImportError:  # no compiled stepper in this build: the reference one will do
+            return run_check(probe, dataclasses.replace(opts, compiled="off"))
+    except EngineError as e:
+        return Reachability(UNKNOWN, why=e.message)
+    except (sem.EvalError, ValueError, MemoryError) as e:
+        return Reachability(UNKNOWN, why=str(e))

@@ -1,0 +1,124 @@
+"""Stage 5 (symbolic), part 5: the one place that talks to Z3's solvers.
+
+``Solver`` wraps an incremental ``z3.Solver``: ``frame()`` is a push/pop scope, every
+``check`` runs under a timeout, and the answer is an ``Outcome`` whose status is one of
+``sat``, ``unsat`` or ``unknown``. ``unknown`` (a timeout, an incomplete theory, an
+interrupt) is its own outcome: callers turn it into an inconclusive verdict and never
+read it as "holds". The wrapper also counts calls and solver time for the statistics.
+
+Models whose variables all have finite types use Z3's finite-domain solver (``QF_FD``:
+bounded integers are bit-blasted into a SAT problem), which is an order of magnitude
+faster on bounded model checking than the general arithmetic solver; should it give up
+on a query (``unknown`` for a reason other than the timeout), the query is asked again
+of a fresh general solver.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+SAT, UNSAT, UNKNOWN = "sat", "unsat", "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str                    # SAT | UNSAT | UNKNOWN
+    model: Any = None              # a z3 model when SAT
+    core: tuple[Any, ...] = ()     # the assumptions in the unsat core when UNSAT
+    reason: str | None = None      # why UNKNOWN
+    seconds: float = 0.0
+
+
+class Solver:
+    """An incremental solver with push/pop frames and a per-call timeout (seconds)."""
+
+    def __init__(self, timeout: float, *, finite: bool = False, cores: bool = False) -> None:
+        self.finite = finite
+        self.z = z3.SolverFor("QF_FD") if finite else z3.Solver()
+        self.timeout = timeout
+        self.calls = 0
+        self.seconds = 0.0
+        if cores:
+            self.z.set("core.minimize", True)
+
+    def add(self, *terms: Any) -> None:
+        for t in terms:
+            if not z3.is_true(t):
+                self.z.add(t)
+
+    @contextmanager
+    def frame(self) -> Iterator[None]:
+        self.z.push()
+        try:
+            yield
+        finally:
+            self.z.pop()
+
+    def check(self, *assumptions: Any, timeout: float | None = None) -> Outcome:
+        limit = self.timeout if timeout is None else timeout
+        self.z.set("timeout", max(1, int(limit * 1000)))
+        t0 = time.perf_counter()
+        try:
+            r = self.z.check(*assumptions)
+        except z3.Z3Exception as e:  # e.g. interrupted, resource limits
+            return self._done(Outcome(UNKNOWN, reason=str(e)), t0)
+        if r == z3.sat:
+            return self._done(Outcome(SAT, model=self.z.model()), t0)
+        if r == z3.unsat:
+            core = tuple(self.z.unsat_core()) if assumptions else ()
+            return self._done(Outcome(UNSAT, core=core), t0)
+        reason = self.z.reason_unknown()
+        if self.finite and not _timed_out(reason):
+            return self._general(assumptions, limit - (time.perf_counter() - t0), t0)
+        return self._done(Outcome(UNKNOWN, reason=reason), t0)
+
+    def _general(self, assumptions: tuple[Any, ...], limit: float, t0: float) -> Outcome:
+        """The current query asked of a fresh general solver (the finite-domain one gave up)."""
+        z = z3.Solver()
+        z.set("timeout", max(1, int(limit * 1000)))
+        z.add(self.z.assertions())
+        try:
+            r = z.check(*assumptions)
+        except z3.Z3Exception as e:
+            return self._done(Outcome(UNKNOWN, reason=str(e)), t0)
+        if r == z3.sat:
+            return self._done(Outcome(SAT, model=z.model()), t0)
+        if r == z3.unsat:
+            return self._done(Outcome(UNSAT, core=tuple(z.unsat_core()) if assumptions else ()), t0)
+        return self._done(Outcome(UNKNOWN, reason=z.reason_unknown()), t0)
+
+    def _done(self, out: Outcome, t0: float) -> Outcome:
+        dt = time.perf_counter() - t0
+        self.calls += 1
+        self.seconds += dt
+        return Outcome(out.status, out.model, out.core, out.reason, round(dt, 4))
+
+
+def _timed_out(reason: str) -> bool:
+    return any(w in reason for w in ("timeout", "canceled", "cancelled", "interrupted", "resource"))
+
+
+def horn(clauses: list[Any], timeout: float) -> Outcome:
+    """Solve constrained Horn clauses with Spacer: SAT means the clauses have a model
+    (the safety property holds; the model interprets the invariant relations), UNSAT
+    that a counterexample exists."""
+    z = z3.SolverFor("HORN")
+    z.set("timeout", max(1, int(timeout * 1000)))
+    z.add(clauses)
+    t0 = time.perf_counter()
+    try:
+        r = z.check()
+    except z3.Z3Exception as e:
+        return Outcome(UNKNOWN, reason=str(e), seconds=round(time.perf_counter() - t0, 4))
+    dt = round(time.perf_counter() - t0, 4)
+    if r == z3.sat:
+        return Outcome(SAT, model=z.model(), seconds=dt)
+    if r == z3.unsat:
+        return Outcome(UNSAT, seconds=dt)
+    return Outcome(UNKNOWN, reason=z.reason_unknown(), seconds=dt)
