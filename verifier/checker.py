@@ -21,6 +21,7 @@ from verifier.exprcheck import Decls, ExprChecker, Scope
 from verifier.semantics import EvalError, evaluate
 
 MAX_DOMAIN = 1 << 16  # values in a parameter, map-domain or set-element type
+MAX_INITIAL = 1_000_000  # candidate initial states (semantics.initial_states' limit)
 
 SpanOf = Callable[[str, str], S.Span]
 
@@ -38,8 +39,10 @@ def check_spec(spec: S.Spec, source: str, *, constants: Mapping[str, Any] | None
         sources = {spec.path: source}
         if config_source is not None:
             sources[config_source[0]] = config_source[1]
-        raise SpecError(sorted(c.errors, key=lambda d: (d.span.path != spec.path, d.span.line,
-                                                        d.span.col)), sources)
+        # a definition is checked at each use: the same mistake in it is reported once
+        unique = list(dict.fromkeys(c.errors))
+        raise SpecError(sorted(unique, key=lambda d: (d.span.path != spec.path, d.span.line,
+                                                      d.span.col)), sources)
     assert model is not None
     return model
 
@@ -283,11 +286,15 @@ class _Checker:
                              "initial value", var.span, f"write `var {var.name}: int = 0`")
                 init_values.append(None)
                 continue
+            n_errors = len(self.errors)
             self.x.allow_vars = False
             e = self.x.check(ie, Scope())
             self.x.allow_vars = True
             self.assignable(var.ty, e, ie.span, f"the initial value of `{var.name}`")
+            if len(self.errors) == n_errors:
+                self.initial_value(var, e, ie.span)
             init_values.append(e)
+        self.initial_candidates(variables, init_values)
 
         init_conds: list[M.Expr] = []
         actions: list[M.Action] = []
@@ -315,6 +322,9 @@ class _Checker:
                         continue
                     loc = self.x.new_local(lane_var, dty, sp)
                     lane = M.Lane(loc.slot, dty, self.x.check(label, Scope().bind(lane_var, loc)))
+        for d in self.spec.decls:  # unused definitions must be right too
+            if isinstance(d, S.DefDecl) and self.d.defs.get(d.name) is d:
+                self.definition_alone(d)
         counters = self.fault_counters(actions, variables)
         if self.errors:
             return None
@@ -325,6 +335,49 @@ class _Checker:
             n_spec_vars=len(variables), init_values=tuple(init_values),
             init_conds=tuple(init_conds), actions=tuple(actions), properties=tuple(props),
             counters=tuple(counters), lane=lane, n_slots=self.x.next_slot)
+
+    def initial_value(self, var: M.Variable, e: M.Expr, sp: S.Span) -> None:
+        """An initial value is a constant: compute it now, so that a value outside the
+        variable's type is a spec error here rather than a failure of the search."""
+        try:
+            v = self.const_value(e)
+        except EvalError as ex:
+            self.err("E108", f"the initial value of `{var.name}` cannot be evaluated: {ex.message}",
+                     sp, "fix the expression; it is computed once, before the search")
+            return
+        except Exception:
+            return
+        if not isinstance(var.ty, T.AnyTy) and not T.contains(var.ty, v):
+            self.err("E103", f"the initial value of `{var.name}` is {_show(v)}, outside its type "
+                     f"{T.show(var.ty)}", sp, f"give a value of type {T.show(var.ty)}")
+
+    def initial_candidates(self, variables: list[M.Variable],
+                           init_values: list[M.Expr | None]) -> None:
+        """Variables without an initial value range over their whole type, and the search
+        enumerates every combination before `init` conditions filter them."""
+        free = [v for v, e in zip(variables, init_values, strict=True)
+                if e is None and T.is_finite(v.ty)]
+        count = 1
+        for v in free:
+            count *= T.size(v.ty)
+            if count > MAX_INITIAL:
+                self.err("E110", f"the variables without an initial value allow more than "
+                         f"{MAX_INITIAL:,} initial states", v.span,
+                         "give some of them an initial value (`var x: T = v`) or narrower types; "
+                         "`init` conditions only filter the candidates")
+                return
+
+    def definition_alone(self, d: S.DefDecl) -> None:
+        """Check a definition's body with its parameters as unknowns of their types, so
+        that its errors are reported even where it is never used."""
+        sc = Scope()
+        for p in d.params or ():
+            sc = sc.bind(p.name, self.x.new_local(p.name, self.resolve_type(p.type), p.span))
+        self.x.expanding.append(d.name)
+        try:
+            self.x.check(d.body, sc)
+        finally:
+            self.x.expanding.pop()
 
     def fault_counters(self, actions: list[M.Action], variables: list[M.Variable]) -> list[M.FaultCounter]:
         by_name = {a.name: a for a in actions}

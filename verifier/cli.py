@@ -65,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--full-states", action="store_true", help="print whole states in traces")
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     c.add_argument("--quiet", "-q", action="store_true", help="no progress line, only the summary")
+    c.add_argument("--progress", action="store_true",
+                   help="print progress lines on stderr even when it is not a terminal")
     c.add_argument("--report-dir", metavar="DIR", type=Path, default=Path("reports"),
                    help="write reports (md, html, txt, json, itf) under DIR/<model>/ "
                         "(default: reports/)")
@@ -228,7 +230,8 @@ def _options(cfg: ModelConfig, args: argparse.Namespace) -> Any:
         max_states=lim.states, max_depth=lim.depth, max_seconds=lim.time,
         max_memory_mb=lim.memory_mb,
         compiled={"auto": "auto", "compiled": "on", "reference": "off"}[args.engine],
-        progress=not args.quiet and not args.json and sys.stderr.isatty(),
+        progress=getattr(args, "progress", False) or (
+            not args.quiet and not args.json and sys.stderr.isatty()),
         graph_max_nodes=cfg.graph_max_nodes)
 
 
@@ -387,7 +390,7 @@ def _fmt(args: argparse.Namespace) -> int:
 
 def _graph(args: argparse.Namespace) -> int:
     from verifier.engine import EngineError
-    from verifier.graph import GraphTooLarge, write_graph
+    from verifier.graph import GraphTooLarge, build_graph, summarize, write_graph
     from verifier.load import load_model
 
     items = _configs([args.target])
@@ -400,11 +403,17 @@ def _graph(args: argparse.Namespace) -> int:
     model = load_model(cfg)
     opts = _options(cfg, argparse.Namespace(engine="auto", deadlock=False, quiet=True, json=False))
     try:
-        paths = write_graph(model, opts, args.out / cfg.name)
+        g = build_graph(model, opts)
+        paths = write_graph(model, opts, args.out / cfg.name, g)
     except (GraphTooLarge, EngineError) as e:
         sys.stderr.write(f"verifier: error[G001]: {e}\n  hint: raise the limit with --max-nodes "
                          "or [graph] max_nodes, or shrink the model's constants\n")
         return EXIT_USAGE
+    s = summarize(g)
+    sys.stdout.write(f"{s.nodes:,} states, {s.edges:,} edges, {s.initial} initial, "
+                     f"{s.terminal} terminal (no successor), {s.sccs} strongly connected "
+                     f"components (largest {s.largest_scc:,}), longest shortest path from an "
+                     f"initial state {s.max_distance}\n")
     for p in paths:
         sys.stdout.write(f"wrote {p}\n")
     return EXIT_OK

@@ -99,9 +99,11 @@ def summarize(g: nx.DiGraph) -> GraphSummary:
         max_distance=int(max(dist.values(), default=0)))
 
 
-def write_graph(model: M.Model, opts: CheckOptions, out_dir: Path) -> list[Path]:
+def write_graph(model: M.Model, opts: CheckOptions, out_dir: Path,
+                g: nx.DiGraph | None = None) -> list[Path]:
     """Write ``states.dot`` and ``states.graphml`` under ``out_dir``."""
-    g = build_graph(model, opts)
+    if g is None:
+        g = build_graph(model, opts)
     out_dir.mkdir(parents=True, exist_ok=True)
     dot, graphml = out_dir / "states.dot", out_dir / "states.graphml"
     export = nx.DiGraph()

@@ -181,7 +181,8 @@ def _syntax_errors(first: UnexpectedInput, text: str, path: str) -> list[Diagnos
     start, err = 0, first
     while len(diags) < MAX_SYNTAX_ERRORS:
         eline = (getattr(err, "line", 0) or len(lines)) - 1
-        at_decl = (getattr(err, "column", 0) == 1) and eline > start
+        # a declaration where the previous one is not finished: restart at its line
+        at_decl = 0 <= eline < len(lines) and lines[eline].startswith(_DECL_START) and eline > start
         nxt = next((j for j in range(eline if at_decl else eline + 1, len(lines))
                     if lines[j].startswith(_DECL_START)), None)
         if nxt is None or isinstance(err, UnexpectedEOF):
@@ -306,6 +307,11 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
         hint += f"; is a newline or operator missing before {word!r}?"
     elif closer is not None and tok.type in ("LBRACE", "COLON", "EQUAL", "$END"):
         hint = f"is a {closer!r} missing before {word!r}? ({hint})"
+    # `action B` inside an unclosed block: the keyword was read as a name (a statement)
+    last = e.state.value_stack[-1] if e.state is not None and e.state.value_stack else None
+    if isinstance(last, Token) and last.type == "NAME" and last.column == 1 \
+            and f"{last} ".startswith(_DECL_START):
+        hint = f"is a '}}' missing before line {last.line}? the block above it is not closed"
     if word in ("then", "else"):
         hint = "an if-expression is `if c then a else b`; an if-statement is `if c { ... } else { ... }`"
     if tok.type == "STRING":

@@ -16,9 +16,9 @@ import pytest
 from verifier import model as M
 from verifier.checker import check_spec
 from verifier.compiler import CompiledStepper, Unsupported, generate
+from verifier.config import load_model as load_config
 from verifier.engine.stepper import ReferenceStepper
 from verifier.load import load_model
-from verifier.config import load_model as load_config
 from verifier.parser import parse
 
 ROOT = Path(__file__).resolve().parents[2]

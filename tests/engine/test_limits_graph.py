@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import networkx as nx
@@ -42,11 +41,15 @@ def test_memory_limit_is_inconclusive() -> None:
 def test_ctrl_c_stops_cleanly_as_inconclusive() -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "verifier", "check", "--no-reports", "--json", "--const", "N=9", str(BIG)],
+        [sys.executable, "-m", "verifier", "check", "--no-reports", "--json", "--progress",
+         "--const", "N=9", str(BIG)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    time.sleep(3.0)
+    assert proc.stderr is not None
+    first = proc.stderr.readline()  # the first progress line: the search is running
+    assert first.startswith("progress:"), first
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    out, rest = proc.communicate(timeout=60)
+    err = first + rest
     assert proc.returncode == 3, err
     doc = json.loads(out)
     assert doc["results"][0]["stop_reason"] == "interrupted"

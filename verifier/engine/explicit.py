@@ -49,8 +49,10 @@ class Exploration:
     deadlock: Found | None = None
     error: Found | None = None
     level_base: list[int] = field(default_factory=list)
-    parents: list[npt.NDArray[np.int64]] = field(default_factory=list)
-    ordinals: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    # per level: parent id (int32 while ids fit, else int64) and the ordinal of the
+    # transition that reached the state (uint16 while a state has < 65536 transitions)
+    parents: list[npt.NDArray[np.integer[Any]]] = field(default_factory=list)
+    ordinals: list[npt.NDArray[np.integer[Any]]] = field(default_factory=list)
     store_bytes: int = 0
     fault_combos: set[tuple[int, ...]] = field(default_factory=set)
 
@@ -104,9 +106,13 @@ class _Clock:
             return
         self.last_progress = now
         rate = states / max(1e-9, now - self.t0)
-        sys.stderr.write(f"\r{states:,} states, {rate:,.0f} states/s, queue {queue:,}, depth {depth}  ")
+        line = f"{states:,} states, {rate:,.0f} states/s, queue {queue:,}, depth {depth}"
+        if sys.stderr.isatty():
+            sys.stderr.write(f"\r{line}  ")
+            self.shown = True
+        else:
+            sys.stderr.write(f"progress: {line}\n")
         sys.stderr.flush()
-        self.shown = True
 
     def done(self) -> None:
         if self.shown:
@@ -164,6 +170,13 @@ def _check_level(stepper: Stepper, ex: Exploration, opts: CheckOptions, active: 
     return stop
 
 
+def _narrow(a: npt.NDArray[np.int64], small: Any, large: Any) -> npt.NDArray[np.integer[Any]]:
+    """``a`` in the smaller dtype when every value fits (it is compared, not assumed)."""
+    if a.size == 0 or (a.min() >= np.iinfo(small).min and a.max() <= np.iinfo(small).max):
+        return a.astype(small)
+    return a.astype(large)
+
+
 def _first_deadlock(ex: Exploration, ends: list[int], skipped: list[int], base: int) -> None:
     """The first state of the level with no transition that a constraint did not stop."""
     skip = set(skipped)
@@ -191,8 +204,8 @@ def _bfs(stepper: Stepper, store: Any, opts: CheckOptions, ex: Exploration, cloc
     fresh = store.add_batch(inits)
     frontier = [inits[i] for i in fresh]
     ex.level_base.append(0)
-    ex.parents.append(np.full(len(frontier), -1, dtype=np.int64))
-    ex.ordinals.append(np.asarray(fresh, dtype=np.int64))
+    ex.parents.append(np.full(len(frontier), -1, dtype=np.int32))
+    ex.ordinals.append(_narrow(np.asarray(fresh, dtype=np.int64), np.uint16, np.uint32))
     _note_combos(ex, frontier, counter_fields)
     total = len(frontier)
     stop = _check_level(stepper, ex, opts, active, frontier, 0, clock, stoppers)
@@ -237,8 +250,8 @@ def _bfs(stepper: Stepper, store: Any, opts: CheckOptions, ex: Exploration, cloc
         starts = np.concatenate((np.zeros(1, dtype=np.int64), ends_arr[:-1]))
         next_base = base + len(frontier)
         ex.level_base.append(next_base)
-        ex.parents.append(parent_idx + base)
-        ex.ordinals.append(pos - starts[parent_idx])
+        ex.parents.append(_narrow(parent_idx + base, np.int32, np.int64))
+        ex.ordinals.append(_narrow(pos - starts[parent_idx], np.uint16, np.uint32))
         frontier = [cands[j] for j in new]
         base = next_base
         total += len(frontier)

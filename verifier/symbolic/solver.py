@@ -40,25 +40,44 @@ class Solver:
 
     def __init__(self, timeout: float, *, finite: bool = False, cores: bool = False) -> None:
         self.finite = finite
-        self.z = z3.SolverFor("QF_FD") if finite else z3.Solver()
+        self.cores = cores
+        self.z = self._new(finite)
         self.timeout = timeout
         self.calls = 0
         self.seconds = 0.0
-        if cores:
-            self.z.set("core.minimize", True)
+        # what was asserted, per push/pop frame: to rebuild a general solver if needed
+        self.frames: list[list[Any]] = [[]]
+
+    def _new(self, finite: bool) -> Any:
+        z = z3.SolverFor("QF_FD") if finite else z3.Solver()
+        if self.cores and not finite:
+            z.set("core.minimize", True)
+        return z
 
     def add(self, *terms: Any) -> None:
         for t in terms:
             if not z3.is_true(t):
                 self.z.add(t)
+                self.frames[-1].append(t)
 
     @contextmanager
     def frame(self) -> Iterator[None]:
         self.z.push()
+        self.frames.append([])
         try:
             yield
         finally:
             self.z.pop()
+            self.frames.pop()
+
+    def _to_general(self) -> None:
+        """Replace the finite-domain solver by a general one with the same frames."""
+        self.finite = False
+        self.z = self._new(False)
+        for i, terms in enumerate(self.frames):
+            if i:
+                self.z.push()
+            self.z.add(terms)
 
     def check(self, *assumptions: Any, timeout: float | None = None) -> Outcome:
         limit = self.timeout if timeout is None else timeout
@@ -75,23 +94,15 @@ class Solver:
             return self._done(Outcome(UNSAT, core=core), t0)
         reason = self.z.reason_unknown()
         if self.finite and not _timed_out(reason):
-            return self._general(assumptions, limit - (time.perf_counter() - t0), t0)
+            # the finite-domain solver gave up (e.g. an unbounded term): ask a general one,
+            # and keep it for the rest of the run
+            self._to_general()
+            left = limit - (time.perf_counter() - t0)
+            if left > 0:
+                out = self.check(*assumptions, timeout=left)
+                return Outcome(out.status, out.model, out.core, out.reason,
+                               round(time.perf_counter() - t0, 4))
         return self._done(Outcome(UNKNOWN, reason=reason), t0)
-
-    def _general(self, assumptions: tuple[Any, ...], limit: float, t0: float) -> Outcome:
-        """The current query asked of a fresh general solver (the finite-domain one gave up)."""
-        z = z3.Solver()
-        z.set("timeout", max(1, int(limit * 1000)))
-        z.add(self.z.assertions())
-        try:
-            r = z.check(*assumptions)
-        except z3.Z3Exception as e:
-            return self._done(Outcome(UNKNOWN, reason=str(e)), t0)
-        if r == z3.sat:
-            return self._done(Outcome(SAT, model=z.model()), t0)
-        if r == z3.unsat:
-            return self._done(Outcome(UNSAT, core=tuple(z.unsat_core()) if assumptions else ()), t0)
-        return self._done(Outcome(UNKNOWN, reason=z.reason_unknown()), t0)
 
     def _done(self, out: Outcome, t0: float) -> Outcome:
         dt = time.perf_counter() - t0

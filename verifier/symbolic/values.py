@@ -317,6 +317,12 @@ def floordiv_mod(a: SInt, b: SInt, op: str, g: Term, errs: Errors) -> SInt:
 def _div_const(a: SInt, d: int, op: str) -> SInt:
     if d == 0:
         return int_const(0)
+    va = int_value(a)
+    if va is not None:
+        return int_const(va // d if op == "//" else va % d)
+    small = _small_values(a)
+    if small is not None:  # a case split keeps the finite-domain solver applicable
+        return _case_split(a, small, lambda v: int_const(v // d if op == "//" else v % d))
     if d > 0:
         if op == "//":
             return SInt(a.term / d, _opt(lambda x: x // d, a.lo), _opt(lambda x: x // d, a.hi))
