@@ -192,3 +192,14 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
     doc = json.loads(capsys.readouterr().out)
     assert doc["schema_version"] == R.SCHEMA_VERSION and doc["exit_code"] == 0
     assert doc["results"][0]["stats"]["states"] == 20
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_states_wider_than_63_bits(engine: str) -> None:
+    # 40 entries of 2 bits: 80-bit states go to the set store, still exact
+    text = ("type I = 0..39\nvar v: I -> 0..3 = {i: 0 for i in I}\nvar k: 0..3 = 0\n"
+            "action Set(x: 0..1) { require k < 3  v[x * 39] = k + 1  k = k + 1 }\n"
+            "invariant Small: v[0] <= 3\n")
+    r = run_check(model_of(text), CheckOptions(compiled=engine))
+    # (v[0], v[39]) after k steps: 1, 2, 4 and 6 distinct states; 7 states with 2 moves each
+    assert (r.stats.states, r.stats.transitions) == (13, 14)

@@ -16,7 +16,7 @@ from verifier import typesys as T
 from verifier.engine.explicit import Exploration, explore
 from verifier.engine.options import CheckOptions
 from verifier.engine.stepper import Layout, ReferenceStepper, Stepper
-from verifier.engine.store import PackedStore, TupleStore
+from verifier.engine.store import PackedStore, SetStore
 from verifier.engine.trace import ReplayMismatch, location, replay
 
 
@@ -60,14 +60,12 @@ def run_check(model: M.Model, opts: CheckOptions, *,
     monitors = select_properties(model, opts.properties)
     stepper = make_stepper(model, monitors, opts.compiled)
     layout = Layout(model)
+    # packed states of more than 63 bits are Python ints: exact, kept in a set
     packed = stepper.packed and layout.total_bits <= 63
-    if stepper.packed and not packed:
-        stepper = ReferenceStepper(model, monitors)
-        stepper.packed = False
-    store: Any = PackedStore() if packed else TupleStore()
+    store: Any = PackedStore() if packed else SetStore()
     counter_fields: list[tuple[int, int]] = []
     for c in model.counters:
-        if packed:
+        if stepper.packed:
             counter_fields.append((layout.offsets[c.var], (1 << layout.widths[c.var]) - 1))
         else:
             counter_fields.append((c.var, 0))
@@ -127,7 +125,7 @@ def _result(model: M.Model, opts: CheckOptions, monitors: tuple[M.Property, ...]
     warnings: list[str] = []
     consts = tuple((n, T.display(ty, v)) for n, v, ty in model.constants)
     return R.CheckResult(
-        model=model.name, spec_path=model.path, engine="explicit" + ("" if packed else " (tuples)"),
+        model=model.name, spec_path=model.path, engine="explicit",
         complete=ex.complete, stop_reason=ex.stop_reason, properties=tuple(props), stats=stats,
         coverage=coverage, fault_combinations=combos, constants=consts, warnings=tuple(warnings),
         vacuity_is_error=opts.vacuity_is_error)

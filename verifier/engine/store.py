@@ -4,8 +4,9 @@
 order, first occurrence only, and remembers them. ``PackedStore`` keeps packed states
 below 2**63 in sorted numpy int64 arrays (8 bytes a state; a small sorted delta is
 merged into the main array when it grows past a quarter of it, so a level costs one
-sort of the level plus, amortised, a linear merge). ``TupleStore`` is the fallback for
-states that do not pack into 63 bits or hold unbounded integers: a Python set.
+sort of the level plus, amortised, a linear merge). ``SetStore`` is the fallback for
+states that do not pack into 63 bits (big ints) or hold unbounded integers (tuples): a
+Python set.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class PackedStore:
         return bool(self._member(self.main, x)[0] or self._member(self.delta, x)[0])
 
 
-class TupleStore:
+class SetStore:
     def __init__(self) -> None:
         self.seen: set[Any] = set()
 
