@@ -205,9 +205,11 @@ class _Gen:
                 return bits
             case T.RangeTy(lo, _):
                 return f"({bits} + {lo})" if lo else bits
-            case T.OptionTy(inner):
-                name = self.const(_opt_decoder(inner))
-                return f"{name}({bits})"
+            case T.OptionTy(inner) if isinstance(inner, (T.BoolTy, T.EnumTy, T.RangeTy)):
+                lo = inner.lo if isinstance(inner, T.RangeTy) else 0
+                b = self.tmpnames(1)[0]
+                shifted = f"(({b} >> 1) + {lo})" if lo else f"({b} >> 1)"
+                return f"(None if not (({b} := {bits}) & 1) else {shifted})"
         if _composite(ty):
             return bits
         raise Unsupported(f"reading {T.show(ty)}")
@@ -348,6 +350,13 @@ class _Gen:
                 if not isinstance(layout, T.SetTy) or not _fits(ty, layout):
                     raise Unsupported("set comprehension outside its layout")
                 _check_type(layout)
+                small = self.small_domain(dom)
+                if small is not None:
+                    def one() -> str:
+                        bit = f"(1 << {self.safe_key_index(layout.elem, self.expr(elem))})"
+                        return bit if cond is None else f"({bit} if {self.expr(cond)} else 0)"
+                    parts = self.per_value(slot, small, one)
+                    return "(" + " | ".join(parts) + ")" if parts else "0"
                 ki = self.safe_key_index(layout.elem, self.expr(elem))
                 it = self.iterate(dom)
                 filt = f" if {self.expr(cond)}" if cond is not None else ""
@@ -358,8 +367,15 @@ class _Gen:
                     raise Unsupported("map comprehension outside its layout")
                 _check_type(layout)
                 cw = T.width(layout.cod)
-                val = self.enc(layout.cod, self.expr(body, layout.cod if _composite(layout.cod) else None))
-                it = self.iterate(M.ETypeSet(layout.dom, T.SetTy(layout.dom)))
+                cod = layout.cod
+                dom_set = M.ETypeSet(layout.dom, T.SetTy(layout.dom))
+                small = self.small_domain(dom_set)
+                if small is not None:
+                    parts = self.per_value(slot, small, lambda: self.enc(
+                        cod, self.expr(body, cod if _composite(cod) else None)))
+                    return _pack_fields(parts, cw)
+                val = self.enc(cod, self.expr(body, cod if _composite(cod) else None))
+                it = self.iterate(dom_set)
                 return (f"sum({val} << ({cw} * _i) for _i, L{slot} in enumerate({it}))")
             case M.ETuple(items, ty):
                 layout = want or ty
@@ -470,9 +486,10 @@ class _Gen:
         _check_type(b.ty)
         y = self.expr(b)
         v = self.tmpnames(1)[0]
-        return f"_inset({y}, {self.safe_key_index(elem, f'({v} := {x})' if False else x)})" \
-            if not isinstance(elem, T.RangeTy) else \
-            f"(({v} := {x}), _inset({y}, {v} - {elem.lo} if {elem.lo} <= {v} <= {elem.hi} else -1))[1]"
+        if not isinstance(elem, T.RangeTy):
+            # enum and bool indices are never negative: a plain bit test
+            return f"(({y} >> {self.safe_key_index(elem, x)}) & 1)"
+        return f"(({v} := {x}), _inset({y}, {v} - {elem.lo} if {elem.lo} <= {v} <= {elem.hi} else -1))[1]"
 
     def iterate(self, dom: M.Expr) -> str:
         """Code of an iterable over the creps of a domain, in canonical order."""
@@ -526,6 +543,29 @@ class _Gen:
         if kind == "count":
             return f"sum(1 {fors} if {b})"
         return f"sum({b} {fors})"
+
+    def small_domain(self, dom: M.Expr) -> list[Any] | None:
+        """The creps of a whole-type domain small enough to unroll, else None."""
+        if not isinstance(dom, M.ETypeSet) or not isinstance(dom.elem, (T.EnumTy, T.BoolTy, T.RangeTy)):
+            return None
+        if T.size(dom.elem) > UNROLL_LIMIT:
+            return None
+        return [self._crep_value(dom.elem, v) for v in T.value_list(dom.elem)]
+
+    def per_value(self, slot: int, values: list[Any], fn: Any) -> list[str]:
+        """``fn()``'s code once per value, with ``slot`` bound to that constant."""
+        saved = self.subst.get(slot)
+        out = []
+        try:
+            for v in values:
+                self.subst[slot] = repr(v)
+                out.append(fn())
+        finally:
+            if saved is None:
+                self.subst.pop(slot, None)
+            else:
+                self.subst[slot] = saved
+        return out
 
     def unroll_quant(self, kind: str, slots: tuple[int, ...], doms: tuple[M.Expr, ...],
                      body: M.Expr) -> str | None:
@@ -629,11 +669,18 @@ class _Gen:
             return self.expr(e)
         if isinstance(e, M.EMapComp) and isinstance(want, T.MapTy):
             w = T.width(want.cod)
-            body = self.expr_assign(e.body, want.cod if _composite(want.cod) else None)
-            body = self.checked(want.cod, e.body.ty, body)
-            val = self.enc(want.cod, body)
-            it = self.iterate(M.ETypeSet(want.dom, T.SetTy(want.dom)))
-            return f"sum({val} << ({w} * _i) for _i, L{e.slot} in enumerate({it}))"
+            cod = want.cod
+
+            def value() -> str:
+                body = self.expr_assign(e.body, cod if _composite(cod) else None)
+                return self.enc(cod, self.checked(cod, e.body.ty, body))
+
+            dom_set = M.ETypeSet(want.dom, T.SetTy(want.dom))
+            small = self.small_domain(dom_set)
+            if small is not None:
+                return _pack_fields(self.per_value(e.slot, small, value), w)
+            it = self.iterate(dom_set)
+            return f"sum({value()} << ({w} * _i) for _i, L{e.slot} in enumerate({it}))"
         if isinstance(e, M.ETuple) and isinstance(want, (T.RecordTy, T.TupleTy)):
             types = want.types if isinstance(want, T.RecordTy) else want.items
             parts, shift = [], 0
@@ -647,7 +694,10 @@ class _Gen:
 
     def checked(self, ty: T.Ty, static: T.Ty, code: str) -> str:
         if isinstance(ty, T.RangeTy) and not _fits(static, ty):
-            return f"_rc({code}, {ty.lo}, {ty.hi})"
+            if _literal(code):
+                return code if ty.lo <= int(code) <= ty.hi else "_rc(" + code + f", {ty.lo}, {ty.hi})"
+            v = self.tmpnames(1)[0]
+            return f"({v} if {ty.lo} <= ({v} := {code}) <= {ty.hi} else _rc({v}, {ty.lo}, {ty.hi}))"
         if isinstance(ty, T.OptionTy) and isinstance(ty.inner, T.RangeTy) and not _fits(static, ty):
             fn = self.const(_opt_checker(ty.inner))
             return f"{fn}({code})"
@@ -824,6 +874,12 @@ class _Gen:
         if any(m in code for m in _FAILING):
             return f"_guard(lambda: {code})"
         return code
+
+def _pack_fields(parts: list[str], width: int) -> str:
+    """``parts[i] << (i * width)``, or-ed together (fields are disjoint)."""
+    shifted = [p if i == 0 else f"({p} << {i * width})" for i, p in enumerate(parts)]
+    return "(" + " | ".join(shifted) + ")" if shifted else "0"
+
 
 def _assigns(stmts: tuple[M.Stmt, ...]) -> bool:
     """Whether a block writes the state anywhere."""
