@@ -18,7 +18,7 @@ from verifier.formatter import format_source, format_spec
 from verifier.parser import parse
 
 SPECS = sorted((Path(__file__).parent.parent / "specs").glob("*.fsl"))
-CI = settings(derandomize=True, deadline=None, max_examples=120,
+CI = settings(derandomize=True, deadline=None, max_examples=80,
               suppress_health_check=[HealthCheck.too_slow])
 
 # ---- strategies for syntax trees -------------------------------------------------------
@@ -416,3 +416,10 @@ def test_cli_fmt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad.write_text("var x: = 1\n", encoding="utf-8")
     assert main(["fmt", str(bad)]) == 2
     assert "error[E" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.name)
+def test_cli_fmt_accepts_every_shipped_spec(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fmt", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert parse(out) == parse(path.read_text(encoding="utf-8"))

@@ -10,6 +10,7 @@ independent error is collected; one ``SpecError`` carries them all.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -81,8 +82,8 @@ class _Checker:
             ie = self.x.check(e, Scope())
         finally:
             self.x.allow_vars = saved
-        if isinstance(ie.ty, T.AnyTy):
-            return None
+        if isinstance(ie.ty, T.AnyTy) or _has_placeholder(ie):
+            return None  # an error inside is already reported
         try:
             return self.const_value(ie)
         except EvalError as ex:
@@ -132,11 +133,13 @@ class _Checker:
                 return T.TupleTy(tuple(self.resolve_type(i) for i in items))
             case S.RecordType(fields, sp):
                 names = [n for n, _ in fields]
-                for n in set(names):
-                    if names.count(n) > 1:
-                        self.err("E102", f"field `{n}` declared twice", sp,
-                                 "give each field of a record type once")
-                pairs = sorted((n, self.resolve_type(ft)) for n, ft in fields)
+                twice = sorted({n for n in names if names.count(n) > 1})
+                for n in twice:
+                    self.err("E102", f"field `{n}` declared twice", sp,
+                             "give each field of a record type once")
+                if twice:
+                    return T.ANY
+                pairs = sorted(((n, self.resolve_type(ft)) for n, ft in fields), key=lambda p: p[0])
                 return T.RecordTy(tuple(n for n, _ in pairs), tuple(x for _, x in pairs))
             case S.MapType(dom, cod, sp):
                 dt = self.resolve_type(dom)
@@ -240,7 +243,8 @@ class _Checker:
                              "change the default value or widen the type")
             if isinstance(ty, T.RangeTy) and isinstance(v, int):
                 ty = T.RangeTy(v, v) if False else ty
-            self.d.consts[d.name] = (v, ty)
+            # a constant without a value is a placeholder: its uses report nothing more
+            self.d.consts[d.name] = (v, ty) if v is not None else (None, T.ANY)
             out.append((d.name, v, ty))
         return out
 
@@ -513,6 +517,18 @@ class _Checker:
                     return dummy
         self.assignable(ty, ve, value.span, "the assigned value")
         return M.SAssign(var, tuple(path), ve, sp)
+
+
+def _has_placeholder(e: Any) -> bool:
+    """Whether typed IR holds the placeholder of an expression that failed to check."""
+    if isinstance(e, M.EConst):
+        return isinstance(e.ty, T.AnyTy)
+    if isinstance(e, tuple):
+        return any(_has_placeholder(x) for x in e)
+    if dataclasses.is_dataclass(e) and not isinstance(e, type):
+        return any(_has_placeholder(getattr(e, f.name)) for f in dataclasses.fields(e)
+                   if f.name not in ("ty", "span"))
+    return False
 
 
 def _has_any(ty: T.Ty) -> bool:

@@ -76,6 +76,10 @@ def _parser() -> argparse.ArgumentParser:
                         "reports are byte-identical between runs)")
     c.add_argument("--graph", metavar="DIR", type=Path,
                    help="also write the state graph (DOT, GraphML) under DIR/<model>/")
+    c.add_argument("--junit", metavar="FILE", type=Path,
+                   help="also write JUnit XML: one test case per property per model")
+    c.add_argument("--sarif", metavar="FILE", type=Path,
+                   help="also write SARIF 2.1.0 pointing at each failing property in its spec")
 
     f = sub.add_parser("fmt", help="print a spec in canonical form")
     f.add_argument("file", type=Path)
@@ -171,6 +175,10 @@ def _main(argv: list[str]) -> int:
         from verifier.reports.cli import report_main
 
         return report_main(argv[1:])
+    if argv and argv[0] == "fuzz":
+        from verifier.fuzz import fuzz_main
+
+        return fuzz_main(argv[1:])
     if argv and argv[0] == "prove":
         from verifier.symbolic.cli import prove_main
 
@@ -281,7 +289,7 @@ def _check(args: argparse.Namespace) -> int:
             results.append((cfg.name, None, EXIT_USAGE))
             continue
         except EngineError as e:
-            sys.stderr.write(f"{cfg.spec}: error[E119]: {e.message}\n  hint: {e.hint}\n")
+            sys.stderr.write(e.diagnostic().render(model.source) + "\n")
             results.append((cfg.name, None, EXIT_USAGE))
             continue
         code = exit_code(result)
@@ -305,6 +313,15 @@ def _check(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     elif len(results) > 1:
         sys.stdout.write(_summary_table(results))
+    if args.junit is not None or args.sarif is not None:
+        from verifier.ci import write_junit, write_sarif
+
+        done = [r for _, r, _ in results if r is not None]
+        if args.junit is not None:
+            write_junit(done, args.junit, errors=[(n, "the model could not be checked (see the log)")
+                                                  for n, r, _ in results if r is None])
+        if args.sarif is not None:
+            write_sarif(done, args.sarif)
     return _combine([c for _, _, c in results])
 
 
@@ -378,7 +395,7 @@ def _fmt(args: argparse.Namespace) -> int:
     from verifier.parser import parse, read_spec_text
 
     text = read_spec_text(args.file)
-    out = format_spec(parse(text, str(args.file)))
+    out = format_spec(parse(text, str(args.file)), text)
     if args.check:
         if out != text:
             sys.stderr.write(f"{args.file}: not in canonical form (run `verifier fmt {args.file}`)\n")

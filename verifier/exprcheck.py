@@ -250,13 +250,23 @@ class ExprChecker:
             self.expect(a, "int", e.left.span, "the lower bound of `..`")
             self.expect(b, "int", e.right.span, "the upper bound of `..`")
             ety: T.Ty = T.INT
-            if isinstance(a, M.EConst) and isinstance(b, M.EConst) and isinstance(a.value, int) \
-                    and isinstance(b.value, int) and a.value <= b.value:
-                ety = T.RangeTy(a.value, b.value)
+            lo, hi = self.constant(a), self.constant(b)  # `0..N-1` is as constant as `0..3`
+            if isinstance(lo, int) and isinstance(hi, int) and not isinstance(lo, bool) \
+                    and not isinstance(hi, bool) and lo <= hi:
+                ety = T.RangeTy(lo, hi)
             return M.EBinary("range", a, b, T.SetTy(ety), sp)
         self.expect(a, "int", e.left.span, f"the left operand of `{op}`")
         self.expect(b, "int", e.right.span, f"the right operand of `{op}`")
         return M.EBinary(op, a, b, T.INT, sp)
+
+    def constant(self, e: M.Expr) -> Any:
+        """The value of a constant expression (numbers, constants, arithmetic), else None."""
+        if not _is_const(e):
+            return None
+        try:
+            return self.evaluate(e)
+        except Exception:  # division by zero and the like: the search reports it
+            return None
 
     def domain(self, dom: S.Expr, sc: Scope) -> M.Expr:
         de = self.check(dom, sc)
@@ -270,8 +280,9 @@ class ExprChecker:
         if isinstance(de, M.EBinary) and de.op == "range" and isinstance(de.ty, T.SetTy) \
                 and isinstance(de.ty.elem, T.RangeTy):
             return de.ty.elem
-        if isinstance(de.ty, T.SetTy) and isinstance(de.ty.elem, T.BoolTy):
-            return T.BOOL
+        if isinstance(de, M.ESetLit) and isinstance(de.ty, T.SetTy) and isinstance(de.ty.elem, T.BoolTy) \
+                and {i.value for i in de.items if isinstance(i, M.EConst)} == {False, True}:
+            return T.BOOL  # `{false, true}`: `bool` itself is a keyword, not a set
         return None
 
     def quant(self, kind: str, binders: tuple[S.Binder, ...], body: S.Expr, sp: S.Span,

@@ -96,8 +96,10 @@ def keywords() -> frozenset[str]:
 
 @functools.cache
 def _lark() -> Lark:
+    # cache=True keeps the built LALR tables in the temp folder (keyed by a hash of the
+    # grammar and options): building them costs over a second per process
     return Lark(_grammar_text(), parser="lalr", strict=True, propagate_positions=True,
-                maybe_placeholders=True)
+                maybe_placeholders=True, cache=True)
 
 
 def read_spec_text(path: Path) -> str:
@@ -182,7 +184,7 @@ def _syntax_errors(first: UnexpectedInput, text: str, path: str) -> list[Diagnos
     while len(diags) < MAX_SYNTAX_ERRORS:
         eline = (getattr(err, "line", 0) or len(lines)) - 1
         # a declaration where the previous one is not finished: restart at its line
-        at_decl = 0 <= eline < len(lines) and lines[eline].startswith(_DECL_START) and eline > start
+        at_decl = eline > start and _opens_declaration(err)
         nxt = next((j for j in range(eline if at_decl else eline + 1, len(lines))
                     if lines[j].startswith(_DECL_START)), None)
         if nxt is None or isinstance(err, UnexpectedEOF):
@@ -197,6 +199,27 @@ def _syntax_errors(first: UnexpectedInput, text: str, path: str) -> list[Diagnos
             diags.append(_syntax_diagnostic(e, chunk, path))
             start, err = nxt, e
     return diags
+
+
+def _opens_declaration(e: UnexpectedInput) -> bool:
+    """Whether the error is at a declaration keyword in column 1 (`action` where a `}`
+    was missing), whether it was read as a keyword or, inside a block, as a name."""
+    return getattr(e, "column", 0) == 1 or _keyword_in_block(e) is not None
+
+
+def _keyword_in_block(e: UnexpectedInput) -> Token | None:
+    """`action B` inside an unclosed block: the keyword, read as a keyword or as a name
+    (the start of an assignment)."""
+    if isinstance(e, UnexpectedToken) and e.token.column == 1 and "RBRACE" in (e.accepts or e.expected) \
+            and f"{e.token} ".startswith(_DECL_START):
+        tok: Token = e.token
+        return tok
+    last = e.state.value_stack[-1] if isinstance(e, UnexpectedToken) and e.state is not None \
+        and e.state.value_stack else None
+    if isinstance(last, Token) and last.type == "NAME" and last.column == 1 \
+            and f"{last} ".startswith(_DECL_START) and last.line == e.line:
+        return last
+    return None
 
 
 def _too_deep(path: str, line: int, col: int) -> Diagnostic:
@@ -246,21 +269,30 @@ def _match_mistake(e: UnexpectedInput) -> str | None:
     if not isinstance(e, UnexpectedToken) or e.state is None:
         return None
     fallback = None
+    for code, ut in _example_errors():
+        if ut.state != e.state or ut.accepts != e.accepts:
+            continue
+        if code in _TRIGGERS and e.token.type not in _TRIGGERS[code]:
+            continue
+        if ut.token.type == e.token.type:
+            return code
+        fallback = fallback or code
+    return fallback
+
+
+@functools.cache
+def _example_errors() -> tuple[tuple[str, UnexpectedToken], ...]:
+    """How each mistake example fails, parsed once per process."""
+    out = []
     for code, snippets in _examples().items():
         for ex in snippets:
             try:
                 _lark().parse(ex)
             except UnexpectedToken as ut:
-                if ut.state != e.state or ut.accepts != e.accepts:
-                    continue
-                if code in _TRIGGERS and e.token.type not in _TRIGGERS[code]:
-                    continue
-                if ut.token.type == e.token.type:
-                    return code
-                fallback = fallback or code
+                out.append((code, ut))
             except UnexpectedInput:
                 continue
-    return fallback
+    return tuple(out)
 
 
 def _syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
@@ -307,11 +339,9 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
         hint += f"; is a newline or operator missing before {word!r}?"
     elif closer is not None and tok.type in ("LBRACE", "COLON", "EQUAL", "$END"):
         hint = f"is a {closer!r} missing before {word!r}? ({hint})"
-    # `action B` inside an unclosed block: the keyword was read as a name (a statement)
-    last = e.state.value_stack[-1] if e.state is not None and e.state.value_stack else None
-    if isinstance(last, Token) and last.type == "NAME" and last.column == 1 \
-            and f"{last} ".startswith(_DECL_START):
-        hint = f"is a '}}' missing before line {last.line}? the block above it is not closed"
+    swallowed = _keyword_in_block(e)
+    if swallowed is not None:
+        hint = f"is a '}}' missing before line {swallowed.line}? the block above it is not closed"
     if word in ("then", "else"):
         hint = "an if-expression is `if c then a else b`; an if-statement is `if c { ... } else { ... }`"
     if tok.type == "STRING":

@@ -6,11 +6,12 @@ draws executions of a model, for property-based tests, the ``verifier fuzz`` com
 (``verifier/conformance.py``). ``behaviours(model)`` draws valid executions, fault
 schedules included, resolved step by step against the reference semantics
 (``verifier/semantics.py``); ``specs()`` draws small well-typed spec texts for testing
-the checker itself (``tests/ci/test_differential.py``). docs/ci.md shows both in use.
+the checker itself (``tests/ci/test_differential.py``; the generator is in
+``verifier/specgen.py``). docs/ci.md shows both in use.
 
 How a step is drawn, and why it shrinks well: per step Hypothesis draws a few small
-integers (whether the step tries a fault action first, which action, which parameter
-valuation, which branch of an ``either``/``pick``), and the draw is resolved against the
+integers (which action, with fault actions in the top of the range; which parameter
+valuation; which branch of an ``either``/``pick``), and the draw is resolved against the
 state: a disabled choice moves on to the next action instance in a fixed cyclic
 order, so every draw is valid and no example is rejected. Every integer shrinks
 towards 0, which means "stop here", "not a fault", "the first action", so Hypothesis
@@ -24,7 +25,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,8 +35,9 @@ from hypothesis.strategies import DrawFn, SearchStrategy
 from verifier import model as M
 from verifier import results as R
 from verifier import semantics as sem
+from verifier import typesys as T
 
-__all__ = ["Behaviour", "behaviours", "instance_transitions", "specs"]
+__all__ = ["Behaviour", "Walker", "behaviours", "instance_transitions", "specs", "step_label"]
 
 State = sem.State
 Draw = Callable[[SearchStrategy[int]], int]
@@ -44,7 +46,8 @@ _CACHE_LIMIT = 400_000  # cached action instances before the cache is dropped
 
 
 @functools.lru_cache(maxsize=512)
-def _below(n: int) -> SearchStrategy[int]:
+def below(n: int) -> SearchStrategy[int]:
+    """Integers in ``0..n-1`` (cached: a walk draws thousands)."""
     return st.integers(0, n - 1)
 
 
@@ -84,6 +87,32 @@ class Behaviour:
     initial_index: int
     states: tuple[State, ...]
     transitions: tuple[sem.Transition, ...]
+    # positions in ``semantics.successors`` when already known (see ``ordinals``)
+    known_ordinals: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_ordinals(cls, model: M.Model, ordinals: Sequence[int],
+                      error: int | None = None) -> Behaviour:
+        """The behaviour along stored ordinals (the first picks the initial state), by
+        the reference semantics, optionally ending with the error transition ``error``."""
+        from verifier.engine.trace import ReplayMismatch
+
+        state = sem.initial_states(model)[ordinals[0]]
+        states, transitions = [state], []
+        for o in ordinals[1:]:
+            trs = sem.successors(model, state)
+            if o >= len(trs) or trs[o].target is None:
+                raise ReplayMismatch(f"transition {o} of a state with {len(trs)} transitions")
+            transitions.append(trs[o])
+            state = trs[o].target  # type: ignore[assignment]
+            states.append(state)
+        if error is not None:
+            trs = sem.successors(model, state)
+            if error >= len(trs) or trs[error].error is None:
+                raise ReplayMismatch("the reference semantics finds no error where the search did")
+            transitions.append(trs[error])
+        return cls(model, ordinals[0], tuple(states), tuple(transitions),
+                   tuple(ordinals) + ((error,) if error is not None else ()))
 
     def __len__(self) -> int:
         return len(self.transitions)
@@ -103,25 +132,32 @@ class Behaviour:
 
     def labels(self) -> list[str]:
         """Each step as ``Action(arg, ...)``, in the spec's syntax."""
-        out = []
-        for t in self.transitions:
-            a = self.model.actions[t.action]
-            args = ", ".join(R.format_value(_display(p.ty, v)) for p, v in zip(a.params, t.params))
-            out.append(f"{a.name}({args})" if a.params else a.name)
-        return out
+        return [step_label(self.model, t) for t in self.transitions]
 
     def __repr__(self) -> str:
         steps = " -> ".join(self.labels()) or "(no steps)"
         return f"Behaviour(initial={self.initial_index}: {steps})"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Hypothesis prints falsifying examples with this (else it lists every field)
+        printer.text(repr(self))
+
     def ordinals(self) -> list[int]:
         """The behaviour as the engines store a trace: the initial state's index, then per
         successful step its position in ``semantics.successors`` of the state before."""
+        if self.known_ordinals is not None:
+            return list(self.known_ordinals[:len(self.states)])
         out = [self.initial_index]
         for state, tr in zip(self.states, self.transitions):
             if tr.target is not None:
                 out.append(_ordinal(self.model, state, tr))
         return out
+
+    def prefix(self, n: int) -> Behaviour:
+        """The first ``n`` steps."""
+        known = self.known_ordinals[:n + 1] if self.known_ordinals is not None else None
+        return Behaviour(self.model, self.initial_index, self.states[:n + 1],
+                         self.transitions[:n], known)
 
     def trace(self) -> R.Trace:
         """The behaviour as a result trace (display values), rebuilt by replay."""
@@ -131,7 +167,9 @@ class Behaviour:
         err = self.error
         if err is not None:
             tr = self.transitions[-1]
-            error_step = (_ordinal(self.model, self.states[-1], tr), tr.action, err.describe())
+            o = (self.known_ordinals[-1] if self.known_ordinals is not None
+                 else _ordinal(self.model, self.states[-1], tr))
+            error_step = (o, tr.action, err.describe())
         trace, _ = replay(self.model, self.ordinals(), error_step=error_step)
         return trace
 
@@ -163,10 +201,11 @@ def _locals_read(e: Any) -> set[int]:
     return out
 
 
-def _display(ty: Any, v: Any) -> R.Value:
-    from verifier import typesys as T
-
-    return T.display(ty, v)
+def step_label(model: M.Model, tr: sem.Transition) -> str:
+    """A transition as ``Action(arg, ...)``, in the spec's syntax."""
+    a = model.actions[tr.action]
+    args = ", ".join(R.format_value(T.display(p.ty, v)) for p, v in zip(a.params, tr.params))
+    return f"{a.name}({args})" if a.params else a.name
 
 
 def _ordinal(model: M.Model, state: State, tr: sem.Transition) -> int:
@@ -175,6 +214,30 @@ def _ordinal(model: M.Model, state: State, tr: sem.Transition) -> int:
                 (other.error is None) == (tr.error is None)):
             return i
     raise AssertionError("a drawn transition is not among the state's successors")
+
+
+def action_slots(model: M.Model, fault_rate: float
+                 ) -> tuple[tuple[int, ...], tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The table a step's action is drawn from: 100 slots, normal actions round-robin in
+    the low ones, fault actions in the top ``fault_rate`` of them (so shrinking the draw
+    turns faults into normal actions); and the (normal, fault) groups, tried in order
+    when the drawn action is disabled. Shared with the fuzzer's compiled walker."""
+    normal = [a.index for a in model.actions if not a.fault]
+    faulty = [a.index for a in model.actions if a.fault] if fault_rate > 0 else []
+    if not normal:
+        normal, faulty = faulty, []
+    pct = min(99, max(1, round(fault_rate * 100))) if faulty else 0
+    slots = tuple([normal[i % len(normal)] for i in range(100 - pct)]
+                  + [faulty[i % len(faulty)] for i in range(pct)]) if normal else ()
+    return slots, (tuple(normal), tuple(faulty))
+
+
+def fallback_order(groups: tuple[tuple[int, ...], tuple[int, ...]], first: int) -> tuple[int, ...]:
+    """The actions to try, starting at ``first``: the rest of its group cyclically, then
+    the other group."""
+    own, other = groups if first in groups[0] else (groups[1], groups[0])
+    k = own.index(first)
+    return own[k:] + own[:k] + other
 
 
 class Walker:
@@ -197,15 +260,7 @@ class Walker:
         self.initial = sem.initial_states(model)
         if not self.initial:
             raise ValueError(f"the model {model.name} has no initial state: nothing to draw")
-        normal = [a.index for a in model.actions if not a.fault]
-        faulty = [a.index for a in model.actions if a.fault] if fault_rate > 0 else []
-        if not normal:
-            normal, faulty = faulty, []
-        pct = min(99, max(1, round(fault_rate * 100))) if faulty else 0
-        # 100 slots: normal actions round-robin below 100 - pct, fault actions above
-        self.slots = tuple([normal[i % len(normal)] for i in range(100 - pct)]
-                           + [faulty[i % len(faulty)] for i in range(pct)]) if normal else ()
-        self.groups = (tuple(normal), tuple(faulty))
+        self.slots, self.groups = action_slots(model, fault_rate)
         self.errors = errors
         self.valuations = tuple(sem.param_valuations(a) for a in model.actions)
         self.counters = tuple(tuple(c for c in model.counters if a.index in c.actions)
@@ -288,19 +343,17 @@ class Walker:
         return all(sem.holds(c, state) for c in self.model.constraints)
 
     def draw_initial(self, draw: Draw) -> int:
-        return draw(_below(len(self.initial))) if len(self.initial) > 1 else 0
+        return draw(below(len(self.initial))) if len(self.initial) > 1 else 0
 
     def draw_step(self, draw: Draw, state: State) -> sem.Transition | None:
         """One transition from ``state`` (None when no action is enabled)."""
         if not self.slots:
             return None
         sid = self._intern(state)
-        first = self.slots[draw(_below(len(self.slots)))] if len(self.slots) > 1 else self.slots[0]
+        first = self.slots[draw(below(len(self.slots)))] if len(self.slots) > 1 else self.slots[0]
         n0 = len(self.valuations[first])
-        p0 = draw(_below(n0)) if n0 > 1 else 0
-        own, other = self.groups if first in self.groups[0] else self.groups[::-1]
-        k = own.index(first)
-        for action in own[k:] + own[:k] + other:
+        p0 = draw(below(n0)) if n0 > 1 else 0
+        for action in fallback_order(self.groups, first):
             cands = self.candidates(sid, state, action)
             if not cands:
                 continue
@@ -308,7 +361,7 @@ class Walker:
             for v in cands[j:] + cands[:j]:
                 trs = self.instance(sid, state, action, v)
                 if trs:
-                    tr = trs[draw(_below(len(trs)))] if len(trs) > 1 else trs[0]
+                    tr = trs[draw(below(len(trs)))] if len(trs) > 1 else trs[0]
                     self.steps += 1
                     self.taken[action] += 1
                     return tr
@@ -324,7 +377,7 @@ class Walker:
         while not (until is not None and until(state)) and len(transitions) < max_steps:
             if not self.expandable(state):
                 break
-            if variable_length and draw(_below(max_steps + 1)) == 0:
+            if variable_length and draw(below(max_steps + 1)) == 0:
                 break
             tr = self.draw_step(draw, state)
             if tr is None:
@@ -370,178 +423,6 @@ def behaviours(model: M.Model, max_steps: int = 20, *, fault_rate: float = 0.25,
     return draw_behaviour()
 
 
-# ---- random specs ---------------------------------------------------------------------------
-
-# Variable kinds: ("bool",), ("range", hi), ("enum",), ("map", codomain) with codomain
-# "bool" or "bit" (0..1). Small on purpose: every drawn spec stays under ~1,000 states.
-_Kind = tuple[str, ...]
-
-
-@dataclass
-class _SpecGen:
-    draw: DrawFn
-    members: tuple[str, ...]
-    vars: list[tuple[str, _Kind]]
-    depth_left: int = 3
-
-    def pick(self, options: list[Any]) -> Any:
-        return options[self.draw(_below(len(options)))] if len(options) > 1 else options[0]
-
-    def chance(self, pct: int) -> bool:
-        return self.draw(_below(100)) < pct
-
-    # -- expressions, by type; ``locals_`` are names bound to enum values
-
-    def enum_expr(self, locals_: list[str]) -> str:
-        if locals_ and self.chance(70):  # quantifier and parameter bodies use their binder
-            return str(self.pick(locals_))
-        opts = [n for n, k in self.vars if k == ("enum",)]
-        if not opts or self.chance(50):
-            opts = list(self.members)
-        return str(self.pick(opts))
-
-    def int_expr(self, locals_: list[str], depth: int = 2) -> str:
-        atoms = [n for n, k in self.vars if k[0] == "range"]
-        atoms += [f"{n}[{self.enum_expr(locals_)}]" for n, k in self.vars if k == ("map", "bit")]
-        if not atoms or self.chance(25):  # mostly state, sometimes a literal
-            atoms = [str(self.draw(_below(3)))]
-        if depth <= 0 or self.chance(50):
-            return str(self.pick(atoms))
-        a = self.int_expr(locals_, depth - 1)
-        form = self.draw(_below(5))
-        if form == 0:
-            return f"{a} + 1"
-        if form == 1:
-            return f"{a} - 1"
-        if form == 2:
-            return f"({a}) % 2"
-        if form == 3:
-            return f"min({a}, {self.int_expr(locals_, depth - 1)})"
-        v = f"k{depth}"
-        return f"count({v} in E: {self.bool_expr(locals_ + [v], depth - 1)})"
-
-    def bool_expr(self, locals_: list[str], depth: int = 2) -> str:
-        atoms = [n for n, k in self.vars if k == ("bool",)]
-        atoms += [f"{n}[{self.enum_expr(locals_)}]" for n, k in self.vars if k == ("map", "bool")]
-        atoms += [f"{n} == {self.enum_expr(locals_)}" for n, k in self.vars if k == ("enum",)]
-        atoms += [f"{n} {self.pick(['==', '!=', '<', '>'])} {self.draw(_below(int(k[1]) + 1))}"
-                  for n, k in self.vars if k[0] == "range"]
-        if not atoms or self.chance(10):
-            atoms = ["true", "false"]
-        if depth <= 0 or self.chance(30):
-            return str(self.pick(atoms))
-        form = self.draw(_below(7))
-        if form == 0:
-            return f"not {self.bool_expr(locals_, depth - 1)}"
-        if form in (1, 2):
-            op = "and" if form == 1 else "or"
-            return f"({self.bool_expr(locals_, depth - 1)} {op} {self.bool_expr(locals_, depth - 1)})"
-        if form == 3:
-            op = self.pick(["==", "!=", "<", "<="])
-            return f"{self.int_expr(locals_, depth - 1)} {op} {self.int_expr(locals_, depth - 1)}"
-        if form == 4:
-            return f"{self.enum_expr(locals_)} == {self.enum_expr(locals_)}"
-        v = f"q{depth}"
-        quant = self.pick(["exists", "forall"])
-        return f"({quant} {v} in E: {self.bool_expr(locals_ + [v], depth - 1)})"
-
-    def value_expr(self, kind: _Kind, locals_: list[str]) -> str:
-        if kind[0] == "bool" or kind == ("map", "bool"):
-            return self.bool_expr(locals_, 1)
-        if kind[0] == "enum":
-            if self.chance(30):
-                return f"if {self.bool_expr(locals_, 1)} then {self.enum_expr(locals_)} else " \
-                       f"{self.enum_expr(locals_)}"
-            return self.enum_expr(locals_)
-        hi = int(kind[1]) if kind[0] == "range" else 1
-        e = self.int_expr(locals_, 1)
-        if self.chance(40):  # a counter step, the commonest update in protocol specs
-            e = f"{self.int_expr(locals_, 0)} {self.pick(['+', '-'])} 1"
-        # mostly kept in the domain; sometimes not, to produce run-time errors
-        return e if self.chance(15) else f"min(max({e}, 0), {hi})"
-
-    # -- statements
-
-    def assign(self, locals_: list[str]) -> str:
-        name, kind = self.pick(self.vars)
-        target = f"{name}[{self.enum_expr(locals_)}]" if kind[0] == "map" else name
-        return f"{target} = {self.value_expr(kind, locals_)}"
-
-    def block(self, locals_: list[str], indent: str, n_max: int = 3) -> list[str]:
-        out = []
-        for _ in range(1 + self.draw(_below(n_max))):
-            form = self.draw(_below(8)) if self.depth_left > 0 else self.draw(_below(4))
-            if form in (0, 1, 2):
-                out.append(indent + self.assign(locals_))
-            elif form == 3:
-                out.append(indent + f"require {self.bool_expr(locals_)}")
-            else:
-                self.depth_left -= 1
-                inner = indent + "  "
-                if form in (4, 5):
-                    out.append(indent + f"if {self.bool_expr(locals_)} {{")
-                    out += self.block(locals_, inner, 2)
-                    if self.chance(50):
-                        out.append(indent + "} else {")
-                        out += self.block(locals_, inner, 2)
-                    out.append(indent + "}")
-                elif form == 6:
-                    out.append(indent + "either {")
-                    out += self.block(locals_, inner, 2)
-                    out.append(indent + "} or {")
-                    out += self.block(locals_, inner, 2)
-                    out.append(indent + "}")
-                else:
-                    v = f"x{self.depth_left}"
-                    out.append(indent + f"pick {v} in E {{")
-                    out += self.block(locals_ + [v], inner, 2)
-                    out.append(indent + "}")
-        return out
-
-
-def _var_decl(g: _SpecGen, name: str, kind: _Kind) -> str:
-    if kind[0] == "bool":
-        ty, init = "bool", g.pick(["false", "true"])
-    elif kind[0] == "range":
-        ty, init = f"0..{kind[1]}", str(g.draw(_below(int(kind[1]) + 1)))
-    elif kind[0] == "enum":
-        ty, init = "E", g.pick(list(g.members))
-    else:
-        cod = "bool" if kind[1] == "bool" else "0..1"
-        ty, init = f"E -> {cod}", "{k: " + g.pick(["false", "true"] if kind[1] == "bool" else
-                                                   ["0", "1"]) + " for k in E}"
-    if g.chance(20):  # no initial value: every value of the type is initial
-        return f"var {name}: {ty}"
-    return f"var {name}: {ty} = {init}"
-
-
-@st.composite
-def _spec_text(draw: DrawFn, max_vars: int, max_actions: int, faults: bool) -> str:
-    members = ("e0", "e1", "e2")[: 2 + draw(_below(2))]
-    kinds: list[_Kind] = [("bool",), ("range", "1"), ("range", "2"), ("range", "3"), ("enum",),
-                          ("map", "bool"), ("map", "bit")]
-    vars_ = [(f"v{i}", kinds[draw(_below(len(kinds)))]) for i in range(1 + draw(_below(max_vars)))]
-    g = _SpecGen(draw, members, vars_)
-    lines = ["enum E { " + ", ".join(members) + " }"]
-    lines += [_var_decl(g, n, k) for n, k in vars_]
-    if g.chance(15):
-        lines.append(f"init: {g.bool_expr([], 1)}")
-    for i in range(1 + draw(_below(max_actions))):
-        fault = "fault " if faults and g.chance(25) else ""
-        param = g.pick(["", "", "(p: E)", "(p: 0..1)"])
-        locals_ = ["p"] if param == "(p: E)" else []
-        g.depth_left = 2
-        body = g.block(locals_, "  ")
-        if param == "(p: 0..1)":  # use the numeric parameter somewhere
-            body.insert(0, f"  require p <= {g.int_expr([], 1)}")
-        lines += [f"{fault}action A{i}{param} {{", *body, "}"]
-    for i in range(1 + draw(_below(2))):
-        lines.append(f"invariant I{i}: {g.bool_expr([], 2)}")
-    if g.chance(60):
-        lines.append(f"reachable R0: {g.bool_expr([], 2)}")
-    return "\n".join(lines) + "\n"
-
-
 def specs(*, max_vars: int = 3, max_actions: int = 4, faults: bool = True) -> SearchStrategy[str]:
     """Small random spec texts that parse and type-check, for testing the checker.
 
@@ -553,4 +434,6 @@ def specs(*, max_vars: int = 3, max_actions: int = 4, faults: bool = True) -> Se
     domain, so run-time errors occur too. Every spec has at most a few thousand states.
     Shrinks towards fewer variables and actions and simpler expressions.
     """
-    return _spec_text(max_vars, max_actions, faults)
+    from verifier.specgen import spec_text
+
+    return spec_text(max_vars, max_actions, faults)

@@ -17,16 +17,23 @@ from verifier.engine.explicit import Exploration, explore
 from verifier.engine.options import CheckOptions
 from verifier.engine.stepper import Layout, ReferenceStepper, Stepper
 from verifier.engine.store import PackedStore, SetStore
+from verifier.diagnostics import Diagnostic
 from verifier.engine.trace import ReplayMismatch, location, replay
+from verifier.syntax import NOSPAN, Span
 
 
 class EngineError(Exception):
     """The model cannot be searched explicitly as it stands (e.g. unbounded variables)."""
 
-    def __init__(self, message: str, hint: str) -> None:
+    def __init__(self, message: str, hint: str, span: Span = NOSPAN, code: str = "E119") -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.span = span
+        self.code = code
+
+    def diagnostic(self) -> Diagnostic:
+        return Diagnostic(self.code, self.message, self.span, self.hint)
 
 
 def select_properties(model: M.Model, names: tuple[str, ...] | None) -> tuple[M.Property, ...]:
@@ -51,12 +58,12 @@ def make_stepper(model: M.Model, monitors: tuple[M.Property, ...], mode: str) ->
 
 def run_check(model: M.Model, opts: CheckOptions, *,
               expect: dict[str, str] | None = None) -> R.CheckResult:
-    unbounded = [v.name for v in model.variables if isinstance(v.ty, T.IntTy)]
+    unbounded = [v for v in model.variables if isinstance(v.ty, T.IntTy)]
     if unbounded and not model.constraints:
         raise EngineError(
-            f"variable `{unbounded[0]}` has the unbounded type int, so explicit search may not end",
+            f"variable `{unbounded[0].name}` has the unbounded type int, so explicit search may not end",
             "add a `constraint` that bounds it (e.g. `constraint Small: epoch <= 5`), "
-            "or prove the spec with `verifier prove`")
+            "or prove the spec with `verifier prove`", unbounded[0].span)
     monitors = select_properties(model, opts.properties)
     stepper = make_stepper(model, monitors, opts.compiled)
     layout = Layout(model)
@@ -73,8 +80,9 @@ def run_check(model: M.Model, opts: CheckOptions, *,
     try:
         ex = explore(stepper, store, opts, len(monitors), counter_fields, stoppers)
     except sem.EvalError as err:
-        raise EngineError(f"run-time error in an initial state: {err.describe()}",
-                          "fix the `var` initial values or `init` conditions") from None
+        raise EngineError(f"run-time error while computing the initial states: {err.message}",
+                          "fix the `var` initial values or `init` conditions", err.span,
+                          "E120") from None
     return _result(model, opts, monitors, stepper, ex, expect or {}, packed, layout)
 
 

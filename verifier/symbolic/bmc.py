@@ -17,6 +17,8 @@ inconclusive ("no violation within K steps").
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import z3
 
 from verifier import model as M
@@ -25,6 +27,7 @@ from verifier.symbolic import values as V
 from verifier.symbolic.common import (
     Clock,
     fire_condition,
+    holds_condition,
     make_result,
     make_solver,
     prop_result,
@@ -32,6 +35,7 @@ from verifier.symbolic.common import (
     select,
 )
 from verifier.symbolic.errors import ModelProblem, SymbolicMismatch
+from verifier.symbolic.houdini import Houdini, negated
 from verifier.symbolic.options import ProveOptions
 from verifier.symbolic.solver import SAT, UNKNOWN, UNSAT, Solver
 from verifier.symbolic.state import SymState
@@ -40,11 +44,13 @@ from verifier.symbolic.transition import StepVars, System
 
 
 class Unrolling:
-    """The incremental unrolling of a system from its initial states."""
+    """The incremental unrolling of a system from its initial states; ``lemmas`` are
+    proved invariants, asserted in every state (they cut no reachable state)."""
 
-    def __init__(self, system: System, solver: Solver) -> None:
+    def __init__(self, system: System, solver: Solver, lemmas: tuple[M.Property, ...] = ()) -> None:
         self.system = system
         self.solver = solver
+        self.lemmas = lemmas
         s0 = system.state("0")
         init, init_err = system.init(s0)
         solver.add(system.domain(s0))
@@ -54,7 +60,7 @@ class Unrolling:
         if bad.status == SAT:
             raise ModelProblem("run-time error in an initial state (evaluating an `init` condition)",
                                "fix the `init` conditions")
-        solver.add(init)
+        solver.add(init, *[holds_condition(system, q, s0) for q in lemmas])
         self.states: list[SymState] = [s0]
         self.steps: list[StepVars] = []
         self.loop_free: list[V.Term] = []  # literal i: state i differs from every earlier one
@@ -67,7 +73,8 @@ class Unrolling:
         d = self.depth
         cur, nxt = self.states[-1], self.system.state(str(d + 1))
         step = self.system.step(cur, nxt, str(d))
-        self.solver.add(self.system.domain(nxt), step.trans)
+        self.solver.add(self.system.domain(nxt), step.trans,
+                        *[holds_condition(self.system, q, nxt) for q in self.lemmas])
         self.states.append(nxt)
         self.steps.append(step.vars)
         lit = z3.Bool(f"loopfree@{d + 1}")
@@ -81,23 +88,42 @@ class Unrolling:
         return step.error, step.vars
 
 
-def run_bmc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None = None) -> R.CheckResult:
+DepthHook = Callable[[int, float], None]
+
+
+def run_bmc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None = None,
+            on_depth: DepthHook | None = None) -> R.CheckResult:
+    """Bounded model checking to ``opts.depth``; ``on_depth(d, seconds)`` is told the
+    elapsed time when depth ``d`` is finished (for benchmarks)."""
     clock = Clock()
     system = System(model)
     solver = make_solver(model, opts.timeout)
     props = select(model, opts.properties, ("invariant", "reachable"))
-    un = Unrolling(system, solver)
+    proved: dict[str, str] = {}
+    lemmas: tuple[M.Property, ...] = ()
+    error_free = False
+    if opts.induct:
+        h = Houdini(model, system, opts.timeout, model.invariants + tuple(negated(p) for p in model.reachables))
+        h.run()
+        lemmas = tuple(h.proved)
+        for q in h.proved:
+            helpers = [n for n in h.used.get(q.name, ()) if n != q.name]
+            proved[q.name] = "proved inductive" + (f" with {', '.join(helpers)}" if helpers else "")
+        error_free = h.error_free()
+    un = Unrolling(system, solver, lemmas)
     found: dict[str, R.Trace] = {}
     unknown: dict[str, str] = {}
     runtime: R.Trace | None = None
     runtime_unknown: str | None = None
     complete = False
     for d in range(opts.depth + 1):
-        open_ = [p for p in props if p.name not in found and p.name not in unknown]
+        open_ = [p for p in props if p.name not in found and p.name not in unknown and p.name not in proved]
         _check_properties(model, system, un, open_, found, unknown, d)
         if d == opts.depth:
+            if on_depth is not None:
+                on_depth(d, clock.seconds())
             break
-        if runtime is None and runtime_unknown is None:
+        if runtime is None and runtime_unknown is None and not error_free:
             err, sv = un.error_step()
             with solver.frame():
                 solver.add(err)
@@ -113,11 +139,20 @@ def run_bmc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
             if out.status == UNSAT:
                 complete = True
                 break
-        if all(p.name in found or p.name in unknown for p in props) and runtime is not None:
+        if on_depth is not None:
+            on_depth(d, clock.seconds())
+        if all(p.name in found or p.name in unknown or p.name in proved for p in props) and (
+                runtime is not None or error_free):
+            complete = all(p.name in proved for p in props if p.kind == "invariant") and error_free \
+                and all(p.name in found or p.name in proved for p in props)
             break
     results = []
     for p in props:
-        if p.name in found:
+        if p.name in proved:
+            verdict = R.HOLDS if p.kind == "invariant" else R.VACUOUS
+            note = proved[p.name] if p.kind == "invariant" else f"unreachable: `not {p.name}` is {proved[p.name].removeprefix('proved ')}"
+            results.append(prop_result(model, p, verdict, note=note, expect=expect))
+        elif p.name in found:
             verdict = R.VIOLATED if p.kind == "invariant" else R.HOLDS
             results.append(prop_result(model, p, verdict, trace=found[p.name], expect=expect))
         elif p.name in unknown:

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import z3
-
 from verifier import model as M
 from verifier import typesys as T
+from verifier.symbolic import terms as K
 from verifier.symbolic import values as V
 from verifier.symbolic.errors import Unsupported
 from verifier.symbolic.state import const_of
@@ -74,6 +73,19 @@ def as_set(v: SVal, g: Term, errs: Errors) -> SSet:
     return x
 
 
+def _children(e: M.Expr) -> tuple[M.Expr, ...]:
+    match e:
+        case M.EUnary(_, a) | M.EField(a):
+            return (a,)
+        case M.EBinary(_, a, b) | M.EApply(a, b) | M.ESeqIndex(a, b):
+            return (a, b)
+        case M.EIte(c, a, b):
+            return (c, a, b)
+        case M.EBuiltin(_, args) | M.ESetLit(args) | M.ETuple(args) | M.ESeqLit(args):
+            return tuple(args)
+    return ()
+
+
 def _elem_ty(ty: T.Ty) -> T.Ty:
     return ty.elem if isinstance(ty, T.SetTy) else T.ANY
 
@@ -98,7 +110,7 @@ def select(keys: tuple[Any, ...], items: tuple[SVal, ...], key: SVal, g: Term,
     conds = []
     for kk, it in zip(keys, items):
         c = V.eq_key(key, kk)
-        if not z3.is_false(c):
+        if not K.is_false(c):
             conds.append((c, it))
     if check and not within(key, keys):
         errs.add(V.and_(g, V.not_(V.or_all(c for c, _ in conds))))
@@ -125,11 +137,64 @@ def within(key: SVal, keys: tuple[Any, ...]) -> bool:
     return False
 
 
+_CACHED = (M.EQuant, M.ELet, M.EBuiltin, M.ESetComp, M.EMapComp, M.EApply)
+
+
 class Encoder:
-    """Expression translation for one model (no state of its own beyond the model)."""
+    """Expression translation for one model.
+
+    Inlined helper definitions repeat work: ``serving(m)`` inside ``forall m`` recounts
+    the same ``groupSize`` for every ``m``. A sub-expression with no free bound variables
+    has one value per state, so its translation is remembered per (node, state) --
+    the value, and its error condition relative to the guard, which is conjoined with
+    the guard of each use. Entries keep their node and state alive, so ids stay unique.
+    """
 
     def __init__(self, model: M.Model) -> None:
         self.model = model
+        self._free: dict[int, tuple[M.Expr, frozenset[int]]] = {}
+        self._memo: dict[tuple[int, int], tuple[M.Expr, State, SVal, Term]] = {}
+
+    def free(self, e: M.Expr) -> frozenset[int]:
+        """The bound-variable slots ``e`` reads without binding them."""
+        hit = self._free.get(id(e))
+        if hit is not None and hit[0] is e:
+            return hit[1]
+        out: frozenset[int]
+        match e:
+            case M.ELocal(slot):
+                out = frozenset((slot,))
+            case M.EConst() | M.EVar() | M.ETypeSet():
+                out = frozenset()
+            case M.EQuant(_, slots, doms, body):
+                acc: set[int] = set()
+                for i, d in enumerate(doms):
+                    acc |= self.free(d) - set(slots[:i])
+                out = frozenset(acc | (self.free(body) - set(slots)))
+            case M.ELet(slot, v, body):
+                out = self.free(v) | (self.free(body) - {slot})
+            case M.ESetComp(elem, slot, dom, cond):
+                inner = self.free(elem) | (self.free(cond) if cond is not None else frozenset())
+                out = self.free(dom) | (inner - {slot})
+            case M.EMapComp(slot, body):
+                out = self.free(body) - {slot}
+            case _:
+                out = frozenset().union(*(self.free(c) for c in _children(e)))
+        self._free[id(e)] = (e, out)
+        return out
+
+    def expr(self, e: M.Expr, st: State, env: Env, g: Term, errs: Errors) -> SVal:
+        if not isinstance(e, _CACHED) or self.free(e):
+            return self._expr(e, st, env, g, errs)
+        key = (id(e), id(st))
+        hit = self._memo.get(key)
+        if hit is None or hit[0] is not e or hit[1] is not st:
+            local = Errors()
+            val = self._expr(e, st, env, TRUE, local)
+            hit = (e, st, val, local.acc)
+            self._memo[key] = hit
+        errs.add(V.and_(g, hit[3]))
+        return hit[2]
 
     # -- sets used as domains (quantifiers, comprehensions, picks)
     def domain(self, e: M.Expr, st: State, env: Env, g: Term, errs: Errors) -> list[Entry]:
@@ -139,7 +204,7 @@ class Encoder:
         s = as_set(self.expr(e, st, env, g, errs), g, errs)
         return V.iteration_order(V.canon(s), _elem_ty(e.ty))
 
-    def expr(self, e: M.Expr, st: State, env: Env, g: Term, errs: Errors) -> SVal:
+    def _expr(self, e: M.Expr, st: State, env: Env, g: Term, errs: Errors) -> SVal:
         match e:
             case M.EConst(v, ty):
                 return const_of(ty, v)
@@ -155,9 +220,9 @@ class Encoder:
                 return self.binary(op, a, b, st, env, g, errs)
             case M.EIte(c, a, b):
                 cv = as_bool(self.expr(c, st, env, g, errs))
-                if z3.is_true(cv):
+                if K.is_true(cv):
                     return self.expr(a, st, env, g, errs)
-                if z3.is_false(cv):
+                if K.is_false(cv):
                     return self.expr(b, st, env, g, errs)
                 av = self.expr(a, st, env, V.and_(g, cv), errs)
                 bv = self.expr(b, st, env, V.and_(g, V.not_(cv)), errs)
@@ -209,7 +274,7 @@ class Encoder:
         if op in ("and", "or", "=>"):
             x = self.boolean(a, st, env, g, errs)
             decided = V.not_(x) if op != "or" else x
-            if z3.is_true(decided):
+            if K.is_true(decided):
                 return SBool(FALSE if op == "and" else TRUE)
             y = self.boolean(b, st, env, V.and_(g, V.not_(decided)), errs)
             if op == "and":
@@ -282,7 +347,7 @@ class Encoder:
                 return
             for ent in self.domain(doms[i], st, env_, V.and_(g, present, going[0]), errs):
                 p = V.and_(present, ent.guard)
-                if not z3.is_false(p):
+                if not K.is_false(p):
                     rec(i + 1, {**env_, slots[i]: ent.elem}, p)
 
         rec(0, env, TRUE)
@@ -310,7 +375,7 @@ class Encoder:
             env2 = {**env, slot: ent.elem}
             gg = V.and_(g, ent.guard)
             c = TRUE if cond is None else self.boolean(cond, st, env2, gg, errs)
-            if z3.is_false(c):
+            if K.is_false(c):
                 continue
             x = self.expr(elem, st, env2, V.and_(gg, c), errs)
             out.append(Entry(NO, V.and_(ent.guard, c), x))

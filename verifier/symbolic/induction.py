@@ -19,88 +19,22 @@ inductive" (inconclusive, exit 3), and so does an unknown one.
 
 from __future__ import annotations
 
-import z3
+from dataclasses import replace
 
 from verifier import model as M
 from verifier import results as R
-from verifier.symbolic import values as V
+from verifier.symbolic.bmc import run_bmc
 from verifier.symbolic.common import (
     Clock,
-    fire_condition,
-    holds_condition,
     make_result,
-    make_solver,
     prop_result,
     select,
 )
+from verifier.symbolic.houdini import Houdini
 from verifier.symbolic.options import BMC, ProveOptions
-from verifier.symbolic.reach import REACHABLE, UNREACHABLE, state_reachability
-from verifier.symbolic.solver import SAT, UNKNOWN, UNSAT, Solver
-from verifier.symbolic.traces import Path, decode_path, replay
+from verifier.symbolic.reach import REACHABLE, UNREACHABLE, explicit_invariant, state_reachability
+from verifier.symbolic.traces import replay
 from verifier.symbolic.transition import System
-
-
-class Houdini:
-    """The largest inductive subset of the candidate invariants (and why the others fail)."""
-
-    def __init__(self, model: M.Model, system: System, timeout: float) -> None:
-        self.model = model
-        self.system = system
-        self.solver: Solver = make_solver(model, timeout, cores=True)
-        self.pre, self.post = system.state("pre"), system.state("post")
-        self.step = system.step(self.pre, self.post, "cti")
-        self.lits = {p.name: z3.Bool(f"assume:{p.name}") for p in model.invariants}
-        self.initial_bad: dict[str, Path] = {}   # violated in an initial state
-        self.unknown: dict[str, str] = {}
-        self.proved: list[M.Property] = []
-        self.used: dict[str, tuple[str, ...]] = {}
-
-    def run(self) -> None:
-        system, solver = self.system, self.solver
-        cands = list(self.model.invariants)
-        init, _ = system.init(self.pre)
-        with solver.frame():
-            solver.add(system.domain(self.pre), init)
-            for p in list(cands):
-                with solver.frame():
-                    solver.add(fire_condition(system, p, self.pre))
-                    out = solver.check()
-                if out.status != UNSAT:
-                    cands.remove(p)
-                    if out.status == SAT:
-                        self.initial_bad[p.name] = decode_path(self.model, [self.pre], [], out.model)
-                    else:
-                        self.unknown[p.name] = f"initiation: solver unknown ({out.reason})"
-        solver.add(system.domain(self.pre), system.domain(self.post), self.step.trans)
-        for p in self.model.invariants:
-            solver.add(V.implies(self.lits[p.name], holds_condition(system, p, self.pre)))
-        while True:
-            dropped = False
-            for p in list(cands):
-                with solver.frame():
-                    solver.add(fire_condition(system, p, self.post))
-                    out = solver.check(*[self.lits[q.name] for q in cands])
-                if out.status == UNSAT:
-                    names = {str(c) for c in out.core}
-                    self.used[p.name] = tuple(q.name for q in cands if str(self.lits[q.name]) in names)
-                    continue
-                cands.remove(p)
-                dropped = True
-                if out.status == UNKNOWN:
-                    self.unknown[p.name] = f"consecution: solver unknown ({out.reason})"
-            if not dropped:
-                break
-        self.proved = cands
-
-    def cti(self, p: M.Property) -> tuple[str, Path | None]:
-        """A step from a state satisfying the proved invariants and ``p`` to one violating ``p``."""
-        lits = [self.lits[q.name] for q in self.proved] + [self.lits[p.name]]
-        with self.solver.frame():
-            self.solver.add(fire_condition(self.system, p, self.post))
-            out = self.solver.check(*lits)
-        if out.status != SAT:
-            return out.status, None
-        return SAT, decode_path(self.model, [self.pre, self.post], [self.step.vars], out.model)
 
 
 def run_induction(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None = None) -> R.CheckResult:
@@ -137,27 +71,33 @@ def _refute(model: M.Model, h: Houdini, p: M.Property, opts: ProveOptions,
                            note=f"not proved; no counterexample to induction either (solver {status})")
     cti = replay(model, path, initial=False)
     helpers = [q.name for q in h.proved if q.name != p.name]
-    base = (f"not inductive (with {', '.join(helpers)})" if helpers else "not inductive") + \
-        ": a step from a state where it holds to one where it fails"
+    base = f"not inductive (with {', '.join(helpers)})" if helpers else "not inductive"
+    if opts.reach_limit <= 0:
+        return prop_result(model, p, R.INCONCLUSIVE, trace=cti, expect=expect,
+                           note=f"{base}: the trace is a counterexample to induction (its pre-state's "
+                                "reachability was not checked)")
     reach = state_reachability(model, path.states[0], opts.reach_limit)
     if reach.answer == REACHABLE:
-        from dataclasses import replace
-
-        from verifier.symbolic.bmc import run_bmc
-
-        bmc = run_bmc(model, replace(opts, mode=BMC, depth=reach.depth + 1, properties=(p.name,)))
+        where = f"the pre-state of a counterexample to induction is reachable in {reach.depth} steps"
+    elif reach.answer == UNREACHABLE:
+        where = ("the pre-state of the counterexample to induction is unreachable (the explicit search "
+                 "finished without meeting it)")
+    else:
+        where = f"whether the pre-state of the counterexample to induction is reachable is unknown ({reach.why})"
+    ex = explicit_invariant(model, p, opts.reach_limit)
+    if ex.verdict == R.VIOLATED and ex.trace is not None:
+        return prop_result(model, p, R.VIOLATED, trace=ex.trace, expect=expect,
+                           note=f"{base}; {where}; shortest counterexample by explicit search")
+    if reach.answer == REACHABLE:
+        bmc = run_bmc(model, replace(opts, mode=BMC, depth=reach.depth + 1, properties=(p.name,),
+                                     completeness=False))
         found = next((r for r in bmc.properties if r.name == p.name and r.verdict == R.VIOLATED), None)
-        if found is not None and found.trace is not None:
+        if found is not None:
             return prop_result(model, p, R.VIOLATED, trace=found.trace, expect=expect,
-                               note=f"{base}; its pre-state is reachable, so the invariant is violated "
-                                    "(shortest counterexample shown)")
-        return prop_result(model, p, R.INCONCLUSIVE, trace=cti, expect=expect,
-                           note=f"{base}; its pre-state is reachable in {reach.depth} steps but bounded "
-                                "search did not confirm a violation (solver limits)")
-    if reach.answer == UNREACHABLE:
-        return prop_result(model, p, R.INCONCLUSIVE, trace=cti, expect=expect,
-                           note=f"{base}; the pre-state of this step is unreachable (the explicit "
-                                "search finished without meeting it): add a helper invariant that "
-                                "excludes it, or try --kinduction")
+                               note=f"{base}; {where}; shortest counterexample by bounded search")
+    if ex.verdict == R.HOLDS:
+        where += f"; it holds in all {ex.states:,} reachable states (explicit search)"
+    hint = "add a helper invariant that excludes the pre-state, or try --kinduction"
     return prop_result(model, p, R.INCONCLUSIVE, trace=cti, expect=expect,
-                       note=f"{base}; whether its pre-state is reachable is unknown ({reach.why})")
+                       note=f"{base}: the trace is a counterexample to induction, one step from a state "
+                            f"where it holds to one where it fails; {where}: {hint}")

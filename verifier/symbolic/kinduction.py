@@ -29,7 +29,7 @@ from verifier.symbolic.common import (
     prop_result,
     select,
 )
-from verifier.symbolic.induction import Houdini
+from verifier.symbolic.houdini import Houdini
 from verifier.symbolic.options import ProveOptions
 from verifier.symbolic.solver import SAT, UNKNOWN, UNSAT, Solver
 from verifier.symbolic.state import SymState

@@ -15,5 +15,7 @@ class ProveOptions:
     properties: tuple[str, ...] | None = None  # None: every invariant (and reachable, for BMC)
     reach_limit: int = 200_000                 # states the explicit engine may visit to decide
                                                # whether a counterexample to induction is reachable
+                                               # (0: do not ask)
     completeness: bool = True                  # BMC: stop (complete) when no loop-free path is longer
+    induct: bool = True                        # BMC: first prove what induction can (Houdini), search the rest
     check_invariant: bool = True               # CHC: re-check the printed invariant with our checker

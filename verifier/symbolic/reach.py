@@ -57,6 +57,30 @@ def state_reachability(model: M.Model, state: sem.State, limit: int) -> Reachabi
     return Reachability(UNKNOWN, why=result.stop_reason or "search incomplete")
 
 
+@dataclass(frozen=True, slots=True)
+class Explicit:
+    """The explicit engine's verdict on one invariant, under a state limit."""
+
+    verdict: str                 # results.VIOLATED | HOLDS | INCONCLUSIVE
+    trace: R.Trace | None = None
+    states: int = 0
+    why: str = ""
+
+
+def explicit_invariant(model: M.Model, p: M.Property, limit: int) -> Explicit:
+    """Search the reachable states for a violation of ``p`` (stopping at the first)."""
+    probe = dataclasses.replace(model, properties=model.constraints + (p,))
+    opts = CheckOptions(properties=(p.name,), max_states=limit, stop_at_first=True)
+    result = _run(probe, opts)
+    if not isinstance(result, Reachability) and result.properties[0].verdict != R.VIOLATED \
+            and result.stop_reason == "stopped at the first violation":
+        result = _run(probe, dataclasses.replace(opts, stop_at_first=False))
+    if isinstance(result, Reachability):
+        return Explicit(R.INCONCLUSIVE, why=result.why)
+    r = result.properties[0]
+    return Explicit(r.verdict, r.trace, result.stats.states, result.stop_reason or "")
+
+
 def _run(probe: M.Model, opts: CheckOptions) -> R.CheckResult | Reachability:
     from verifier.engine import EngineError, run_check
 

@@ -21,6 +21,7 @@ import z3
 from verifier import model as M
 from verifier import results as R
 from verifier import typesys as T
+from verifier.symbolic import terms as K
 from verifier.symbolic import values as V
 from verifier.symbolic.errors import Unsupported
 from verifier.symbolic.values import (
@@ -137,7 +138,7 @@ def const_of(ty: T.Ty, v: Any) -> SVal:
         case T.OptionTy(inner):
             return SOpt(TRUE, const_of(inner, v))
         case T.EnumTy(_, members):
-            return SEnum(ty, z3.IntVal(members.index(v)))
+            return SEnum(ty, K.int_val(members.index(v)))
         case T.SetTy(elem):
             return SSet(tuple(Entry(x, TRUE, const_of(elem, x))
                               for x in sorted(v, key=V.natural_key)), True)
@@ -168,7 +169,7 @@ def default(ty: T.Ty) -> SVal:
         case T.RangeTy(lo, _):
             return V.int_const(lo)
         case T.EnumTy():
-            return SEnum(ty, z3.IntVal(0))
+            return SEnum(ty, K.int_val(0))
         case T.OptionTy(inner):
             return SOpt(FALSE, default(inner))
         case T.SetTy(elem):
@@ -220,10 +221,10 @@ def conform(ty: T.Ty, v: SVal) -> SVal:
         case T.OptionTy(inner):
             o = V.lift_opt(v)
             d = default(inner)
-            if o.inner is None or z3.is_false(o.some):
+            if o.inner is None or K.is_false(o.some):
                 return SOpt(FALSE, d)
             x = conform(inner, o.inner)
-            return SOpt(o.some, x if z3.is_true(o.some) else V.ite(o.some, x, d))
+            return SOpt(o.some, x if K.is_true(o.some) else V.ite(o.some, x, d))
         case T.SetTy(elem):
             assert isinstance(v, SSet)
             return SSet(tuple(Entry(u, V.member_key(v, u), const_of(elem, u))
@@ -318,7 +319,7 @@ def contains(ty: T.Ty, v: SVal) -> Term:
 
 
 def _b(model: Any, t: Term) -> bool:
-    return bool(z3.is_true(model.eval(t, model_completion=True)))
+    return bool(K.is_true(model.eval(t, model_completion=True)))
 
 
 def _i(model: Any, t: Term) -> int:

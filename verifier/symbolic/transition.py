@@ -25,6 +25,7 @@ import z3
 from verifier import model as M
 from verifier import semantics as sem
 from verifier import typesys as T
+from verifier.symbolic import terms as K
 from verifier.symbolic import values as V
 from verifier.symbolic.encode import Encoder, Env, State, as_int, unwrap, within
 from verifier.symbolic.errors import ModelProblem
@@ -106,7 +107,7 @@ class _Runner:
 
     def run(self, stmts: tuple[M.Stmt, ...], st: State, env: Env, g: Term) -> None:
         for i, s in enumerate(stmts):
-            if z3.is_false(g):
+            if K.is_false(g):
                 return
             rest = stmts[i + 1:]
             match s:
@@ -116,8 +117,8 @@ class _Runner:
                     g = V.and_(g, self.enc.boolean(cond, st, env, g, self.errs))
                 case M.SIf(cond, then, other):
                     c = self.enc.boolean(cond, st, env, g, self.errs)
-                    if z3.is_true(c) or z3.is_false(c):
-                        self.run((then if z3.is_true(c) else other) + rest, st, env, g)
+                    if K.is_true(c) or K.is_false(c):
+                        self.run((then if K.is_true(c) else other) + rest, st, env, g)
                         return
                     if _has_choice(then) or _has_choice(other):
                         self.run(then + rest, st, env, V.and_(g, c))
@@ -185,7 +186,7 @@ class _Runner:
                 conds = [V.eq_key(kv, k) for k in keys]
                 if not within(kv, keys):
                     self.errs.add(V.and_(g, V.not_(V.or_all(conds))))
-                out = SMap(keys, tuple(it if z3.is_false(c) else
+                out = SMap(keys, tuple(it if K.is_false(c) else
                                        V.ite(c, self.update(it, cod, rest, new, st, env, g), it)
                                        for c, it in zip(conds, items)))
             case M.AIndex(idx), SSeq(length, items), T.SeqTy(elem, _):
@@ -210,7 +211,7 @@ class _Templates:
     cur: SymState
     nxt: SymState
     step: Step
-    props: dict[str, tuple[Term, Term]] = field(default_factory=dict)
+    props: dict[int, tuple[M.Expr, Term, Term]] = field(default_factory=dict)  # by id of the condition
 
 
 class System:
@@ -267,10 +268,12 @@ class System:
     def prop(self, p: M.Property, st: SymState) -> tuple[Term, Term]:
         """A property's value in ``st`` and the condition of a run-time error evaluating it."""
         tm = self.templates()
-        if p.name not in tm.props:
+        hit = tm.props.get(id(p.cond))
+        if hit is None or hit[0] is not p.cond:
             errs = Errors()
-            tm.props[p.name] = (self.enc.boolean(p.cond, tm.cur.values, {}, TRUE, errs), errs.acc)
-        val, err = tm.props[p.name]
+            hit = (p.cond, self.enc.boolean(p.cond, tm.cur.values, {}, TRUE, errs), errs.acc)
+            tm.props[id(p.cond)] = hit
+        _, val, err = hit
         pairs = list(zip([lf.term for lf in tm.cur.leaves], [lf.term for lf in st.leaves]))
         return _subst(val, pairs), _subst(err, pairs)
 
@@ -346,6 +349,6 @@ def _int(v: SVal) -> V.SInt:
 
 
 def _subst(t: Term, pairs: list[tuple[Term, Term]]) -> Term:
-    if z3.is_true(t) or z3.is_false(t) or not pairs:
+    if K.is_true(t) or K.is_false(t) or not pairs:
         return t
     return z3.substitute(t, *pairs)

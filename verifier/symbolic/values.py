@@ -25,6 +25,7 @@ from typing import Any, Union
 import z3
 
 from verifier import typesys as T
+from verifier.symbolic import terms as K
 from verifier.symbolic.errors import Unsupported
 
 Term = Any  # z3 is untyped
@@ -42,8 +43,8 @@ class _NoValue:
 
 NO: Any = _NoValue()  # "not a constant" (distinct from the runtime value None)
 
-TRUE: Term = z3.BoolVal(True)
-FALSE: Term = z3.BoolVal(False)
+TRUE: Term = K.TRUE
+FALSE: Term = K.FALSE
 
 
 # ---- the values ---------------------------------------------------------------------------
@@ -124,7 +125,7 @@ class Errors:
         self.acc: Term = FALSE
 
     def add(self, cond: Term) -> None:
-        if not z3.is_false(cond):
+        if not K.is_false(cond):
             self.acc = or_(self.acc, cond)
 
 
@@ -138,13 +139,13 @@ def and_(*xs: Term) -> Term:
 def and_all(xs: Iterable[Term]) -> Term:
     out = []
     for x in xs:
-        if z3.is_false(x):
+        if K.is_false(x):
             return FALSE
-        if not z3.is_true(x):
+        if not K.is_true(x):
             out.append(x)
     if not out:
         return TRUE
-    return out[0] if len(out) == 1 else z3.And(out)
+    return out[0] if len(out) == 1 else K.mk_and(out)
 
 
 def or_(*xs: Term) -> Term:
@@ -154,23 +155,21 @@ def or_(*xs: Term) -> Term:
 def or_all(xs: Iterable[Term]) -> Term:
     out = []
     for x in xs:
-        if z3.is_true(x):
+        if K.is_true(x):
             return TRUE
-        if not z3.is_false(x):
+        if not K.is_false(x):
             out.append(x)
     if not out:
         return FALSE
-    return out[0] if len(out) == 1 else z3.Or(out)
+    return out[0] if len(out) == 1 else K.mk_or(out)
 
 
 def not_(x: Term) -> Term:
-    if z3.is_true(x):
+    if K.is_true(x):
         return FALSE
-    if z3.is_false(x):
+    if K.is_false(x):
         return TRUE
-    if z3.is_not(x):
-        return x.arg(0)
-    return z3.Not(x)
+    return K.mk_not(x)
 
 
 def implies(a: Term, b: Term) -> Term:
@@ -178,40 +177,40 @@ def implies(a: Term, b: Term) -> Term:
 
 
 def iff(a: Term, b: Term) -> Term:
-    if z3.is_true(a):
+    if K.is_true(a):
         return b
-    if z3.is_true(b):
+    if K.is_true(b):
         return a
-    if z3.is_false(a):
+    if K.is_false(a):
         return not_(b)
-    if z3.is_false(b):
+    if K.is_false(b):
         return not_(a)
     if a.eq(b):
         return TRUE
-    return a == b
+    return K.mk_eq(a, b)
 
 
 def ite_term(c: Term, a: Term, b: Term) -> Term:
-    if z3.is_true(c):
+    if K.is_true(c):
         return a
-    if z3.is_false(c):
+    if K.is_false(c):
         return b
     if a.eq(b):
         return a
-    if z3.is_bool(a):
-        if z3.is_true(a) and z3.is_false(b):
-            return c
-        if z3.is_false(a) and z3.is_true(b):
-            return not_(c)
-        if z3.is_true(a):
+    if isinstance(a, z3.BoolRef):
+        if K.is_true(a):
             return or_(c, b)
-        if z3.is_false(b):
+        if K.is_false(a):
+            return and_(not_(c), b)
+        if K.is_false(b):
             return and_(c, a)
-    return z3.If(c, a, b)
+        if K.is_true(b):
+            return or_(not_(c), a)
+    return K.mk_ite(c, a, b)
 
 
 def int_const(v: int) -> SInt:
-    return SInt(z3.IntVal(v), v, v)
+    return SInt(K.int_val(v), v, v)
 
 
 def int_value(x: SInt) -> int | None:
@@ -236,7 +235,7 @@ def add(a: SInt, b: SInt) -> SInt:
         return b
     if vb == 0:
         return a
-    return SInt(a.term + b.term, _opt(lambda x, y: x + y, a.lo, b.lo),
+    return SInt(K.mk_add([a.term, b.term]), _opt(lambda x, y: x + y, a.lo, b.lo),
                 _opt(lambda x, y: x + y, a.hi, b.hi))
 
 
@@ -262,7 +261,7 @@ def _case_split(x: SInt, values: list[int], f: Any) -> SInt:
     parts = [f(v) for v in values]
     term = parts[-1].term
     for v, p in zip(reversed(values[:-1]), reversed(parts[:-1])):
-        term = ite_term(x.term == v, p.term, term)
+        term = ite_term(K.mk_eq(x.term, K.int_val(v)), p.term, term)
     lo = None if any(p.lo is None for p in parts) else min(p.lo for p in parts)
     hi = None if any(p.hi is None for p in parts) else max(p.hi for p in parts)
     return SInt(term, lo, hi)
@@ -282,7 +281,7 @@ def mul(a: SInt, b: SInt) -> SInt:
         lo, hi = _opt(lambda x: x * vb, a.lo), _opt(lambda x: x * vb, a.hi)
         if vb < 0:
             lo, hi = hi, lo
-        return SInt(a.term * vb, lo, hi)
+        return SInt(K.mk_mul(a.term, K.int_val(vb)), lo, hi)
     small = _small_values(b) or _small_values(a)
     if small is not None:
         other, split = (a, b) if _small_values(b) is not None else (b, a)
@@ -301,7 +300,7 @@ def floordiv_mod(a: SInt, b: SInt, op: str, g: Term, errs: Errors) -> SInt:
             return int_const(va // vb if op == "//" else va % vb)
         return _div_const(a, vb, op)
     if (b.lo is None or b.lo <= 0) and (b.hi is None or b.hi >= 0):
-        errs.add(and_(g, b.term == 0))
+        errs.add(and_(g, K.mk_eq(b.term, K.int_val(0))))
     small = _small_values(b)
     if small is not None:
         values = [v for v in small if v != 0] or [1]
@@ -337,7 +336,7 @@ def minmax(a: SInt, b: SInt, name: str) -> SInt:
     va, vb = int_value(a), int_value(b)
     if va is not None and vb is not None:
         return int_const(min(va, vb) if name == "min" else max(va, vb))
-    pick_a = a.term <= b.term if name == "min" else a.term >= b.term
+    pick_a = K.mk_le(a.term, b.term) if name == "min" else K.mk_le(b.term, a.term)
     if name == "min":
         lo = _opt(min, a.lo, b.lo)
         hi = b.hi if a.hi is None else (a.hi if b.hi is None else min(a.hi, b.hi))
@@ -362,7 +361,7 @@ def abs_(a: SInt) -> SInt:
 def compare(op: str, a: SInt, b: SInt) -> Term:
     va, vb = int_value(a), int_value(b)
     if va is not None and vb is not None:
-        return z3.BoolVal({"<": va < vb, "<=": va <= vb, ">": va > vb, ">=": va >= vb}[op])
+        return TRUE if {"<": va < vb, "<=": va <= vb, ">": va > vb, ">=": va >= vb}[op] else FALSE
     if op in (">", ">="):
         a, b, op = b, a, "<" if op == ">" else "<="
     # decided by the bounds?
@@ -370,7 +369,7 @@ def compare(op: str, a: SInt, b: SInt) -> Term:
         return TRUE
     if a.lo is not None and b.hi is not None and (a.lo > b.hi or (op == "<" and a.lo >= b.hi)):
         return FALSE
-    return a.term < b.term if op == "<" else a.term <= b.term
+    return K.mk_lt(a.term, b.term) if op == "<" else K.mk_le(a.term, b.term)
 
 
 def int_sum(xs: Sequence[SInt]) -> SInt:
@@ -380,16 +379,15 @@ def int_sum(xs: Sequence[SInt]) -> SInt:
         return int_const(consts)
     lo = None if any(x.lo is None for x in xs) else sum(x.lo for x in xs if x.lo is not None)
     hi = None if any(x.hi is None for x in xs) else sum(x.hi for x in xs if x.hi is not None)
-    t = terms[0].term if len(terms) == 1 else z3.Sum([x.term for x in terms])
-    if consts:
-        t = t + consts
+    parts = [x.term for x in terms] + ([K.int_val(consts)] if consts else [])
+    t = parts[0] if len(parts) == 1 else K.mk_add(parts)
     return SInt(t, lo, hi)
 
 
 def count(guards: Sequence[Term]) -> SInt:
     """How many of ``guards`` are true."""
-    return int_sum([SInt(ite_term(g, z3.IntVal(1), z3.IntVal(0)), 0, 1)
-                    if not (z3.is_true(g) or z3.is_false(g)) else int_const(1 if z3.is_true(g) else 0)
+    return int_sum([SInt(K.mk_ite(g, K.int_val(1), K.int_val(0)), 0, 1)
+                    if not (K.is_true(g) or K.is_false(g)) else int_const(1 if K.is_true(g) else 0)
                     for g in guards])
 
 
@@ -400,25 +398,26 @@ def value_of(v: SVal) -> Any:
     """The runtime value of ``v`` when it is a constant, else ``NO``."""
     match v:
         case SBool(t):
-            return True if z3.is_true(t) else (False if z3.is_false(t) else NO)
+            return True if K.is_true(t) else (False if K.is_false(t) else NO)
         case SInt():
             x = int_value(v)
             return NO if x is None else x
         case SEnum(ty, t):
-            return ty.members[t.as_long()] if z3.is_int_value(t) else NO
+            i = K.numeral(t)
+            return NO if i is None else ty.members[i]
         case SOpt(some, inner):
-            if z3.is_false(some):
+            if K.is_false(some):
                 return None
-            if not z3.is_true(some) or inner is None:
+            if not K.is_true(some) or inner is None:
                 return NO
             return value_of(inner)
         case STuple(items) | SMap(_, items):
             vals = tuple(value_of(i) for i in items)
             return NO if any(x is NO for x in vals) else vals
         case SSet(entries, keyed):
-            if not keyed or any(not (z3.is_true(e.guard) or z3.is_false(e.guard)) for e in entries):
+            if not keyed or any(not (K.is_true(e.guard) or K.is_false(e.guard)) for e in entries):
                 return NO
-            return frozenset(e.key for e in entries if z3.is_true(e.guard))
+            return frozenset(e.key for e in entries if K.is_true(e.guard))
         case SSeq(length, items):
             n = int_value(length)
             if n is None:
@@ -459,7 +458,7 @@ def universe(v: SVal) -> list[tuple[Any, SVal]] | None:
                 return None
             return [(i, int_const(i)) for i in range(lo, hi + 1)]
         case SEnum(ty):
-            return [(m, SEnum(ty, z3.IntVal(i))) for i, m in enumerate(ty.members)]
+            return [(m, SEnum(ty, K.int_val(i))) for i, m in enumerate(ty.members)]
         case SOpt(_, inner):
             if inner is None:
                 return [(None, NONE)]
@@ -501,14 +500,15 @@ def eq_key(x: SVal, k: Any) -> Term:
                 return FALSE
             if lo is not None and lo == hi:
                 return TRUE
-            return t == k
+            return K.mk_eq(t, K.int_val(k))
         case SEnum(ty, t):
             if not isinstance(k, str) or k not in ty.members:
                 return FALSE
             i = ty.members.index(k)
-            if z3.is_int_value(t):
-                return z3.BoolVal(t.as_long() == i)
-            return t == i
+            n = K.numeral(t)
+            if n is not None:
+                return TRUE if n == i else FALSE
+            return K.mk_eq(t, K.int_val(i))
         case SOpt(some, inner):
             if k is None:
                 return not_(some)
@@ -549,9 +549,9 @@ def eq(a: SVal, b: SVal) -> Term:
             if (a.hi is not None and b.lo is not None and a.hi < b.lo) or (
                     b.hi is not None and a.lo is not None and b.hi < a.lo):
                 return FALSE
-            return a.term == b.term
+            return K.mk_eq(a.term, b.term)
         case SEnum(tx, x), SEnum(ty, y):
-            return x == y if tx.members == ty.members else FALSE
+            return K.mk_eq(x, y) if tx.members == ty.members else FALSE
         case (STuple(xs), STuple(ys)) | (SMap(_, xs), SMap(_, ys)):
             if len(xs) != len(ys):
                 return FALSE
@@ -589,9 +589,9 @@ def lift_opt(v: SVal) -> SOpt:
 
 
 def ite(c: Term, a: SVal, b: SVal) -> SVal:
-    if z3.is_true(c):
+    if K.is_true(c):
         return a
-    if z3.is_false(c):
+    if K.is_false(c):
         return b
     if a is b:
         return a
@@ -641,7 +641,7 @@ def keyed_set(entries: Iterable[Entry]) -> SSet:
     """A keyed set from constant-keyed entries; entries with the same key are merged."""
     by_key: dict[Any, Entry] = {}
     for e in entries:
-        if z3.is_false(e.guard):
+        if K.is_false(e.guard):
             continue
         old = by_key.get(e.key)
         by_key[e.key] = e if old is None else Entry(e.key, or_(old.guard, e.guard), old.elem)
@@ -653,7 +653,7 @@ def make_set(entries: Iterable[Entry]) -> SSet:
     elements' universe is small enough to enumerate."""
     es = []
     for e in entries:
-        if z3.is_false(e.guard):
+        if K.is_false(e.guard):
             continue
         k = value_of(e.elem) if e.key is NO else e.key
         es.append(Entry(k, e.guard, e.elem))
@@ -679,7 +679,7 @@ def canon(s: SSet) -> SSet:
     for k in sorted(forms, key=natural_key):
         g = or_all(and_(e.guard, eq_key(e.elem, k)) if e.key is NO else (e.guard if e.key == k else FALSE)
                    for e in s.entries)
-        if not z3.is_false(g):
+        if not K.is_false(g):
             out.append(Entry(k, g, forms[k]))
     return SSet(tuple(out), True)
 

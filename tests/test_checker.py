@@ -1,0 +1,246 @@
+"""The checker: AST -> typed model. Constants and their overrides, types, fault
+counters, definitions, and the errors it collects (the wording of each message is
+pinned by the golden catalogue in tests/diagnostics)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from verifier import model as M
+from verifier import syntax as S
+from verifier import typesys as T
+from verifier.checker import check_spec
+from verifier.diagnostics import SpecError
+from verifier.parser import parse
+
+
+def load(text: str, **kw: Any) -> M.Model:
+    return check_spec(parse(text, "t.fsl"), text, **kw)
+
+
+def errors(text: str, **kw: Any) -> list[str]:
+    with pytest.raises(SpecError) as info:
+        load(text, **kw)
+    return [d.code for d in info.value.diagnostics]
+
+
+def var_types(m: M.Model) -> dict[str, T.Ty]:
+    return {v.name: v.ty for v in m.variables}
+
+
+BASE = """
+const N: 2..8 = 3
+const FLAG: bool = false
+enum Role { Primary, Backup }
+const START: Role = Primary
+type Proc = 0..N-1
+var x: Proc = 0
+action A { skip }
+"""
+
+
+# ---- constants ---------------------------------------------------------------------------------
+
+
+def test_constant_defaults() -> None:
+    m = load(BASE)
+    assert [(n, v) for n, v, _ in m.constants] == [("N", 3), ("FLAG", False), ("START", "Primary")]
+    assert var_types(m)["x"] == T.RangeTy(0, 2)
+
+
+@pytest.mark.parametrize(("overrides", "n", "flag", "start"), [
+    ({"N": 5}, 5, False, "Primary"),
+    ({"N": 2, "FLAG": True}, 2, True, "Primary"),
+    ({"START": "Backup"}, 3, False, "Backup"),
+])
+def test_constant_overrides(overrides: dict[str, Any], n: int, flag: bool, start: str) -> None:
+    m = load(BASE, constants=overrides)
+    assert [v for _, v, _ in m.constants] == [n, flag, start]
+    assert var_types(m)["x"] == T.RangeTy(0, n - 1)  # types follow the overridden value
+
+
+@pytest.mark.parametrize(("overrides", "code"), [
+    ({"N": 9}, "C011"),            # outside 2..8
+    ({"N": True}, "C011"),         # a boolean is not a number
+    ({"FLAG": 1}, "C011"),
+    ({"START": "Leader"}, "C011"),  # not a member of Role
+    ({"M": 4}, "C010"),            # no such constant
+])
+def test_bad_constant_overrides(overrides: dict[str, Any], code: str) -> None:
+    assert errors(BASE, constants=overrides) == [code]
+
+
+def test_unknown_override_suggests_a_name() -> None:
+    with pytest.raises(SpecError) as info:
+        load(BASE, constants={"FLAGS": True})
+    assert info.value.diagnostics[0].hint == "did you mean `FLAG`?"
+
+
+def test_constants_may_use_earlier_constants() -> None:
+    m = load("const A: 1..9 = 2\nconst B: 0..99 = A * 3 + 1\nvar x: 0..B = B\naction Z { skip }")
+    assert m.constants[1][1] == 7 and var_types(m)["x"] == T.RangeTy(0, 7)
+
+
+# ---- types -------------------------------------------------------------------------------------
+
+
+def test_types_resolve() -> None:
+    m = load("""
+enum S { p, q }
+type Pair = tuple[S, bool]
+var a: S -> S -> 0..2
+var b: set[S]
+var c: S?
+var d: seq[Pair, 2]
+var e: {z: bool, a: 0..1}
+var f: int = 0
+constraint Small: f < 3
+""")
+    t = var_types(m)
+    s = T.EnumTy("S", ("p", "q"))
+    assert t["a"] == T.MapTy(s, T.MapTy(s, T.RangeTy(0, 2)))
+    assert t["b"] == T.SetTy(s)
+    assert t["c"] == T.OptionTy(s)
+    assert t["d"] == T.SeqTy(T.TupleTy((s, T.BOOL)), 2)
+    assert t["e"] == T.RecordTy(("a", "z"), (T.RangeTy(0, 1), T.BOOL))  # fields in name order
+    assert t["f"] == T.INT
+    assert [p.name for p in m.constraints] == ["Small"]
+
+
+def test_expression_types() -> None:
+    m = load("""
+enum S { p, q }
+var x: 0..3 = 0
+var s: set[S] = {}
+def total = x + 1
+reachable R1: count(v in S: v in s) == 1
+reachable R2: (if x > 0 then 1 else 3) == 2
+""")
+    r1, r2 = m.reachables
+    assert isinstance(r1.cond, M.EBinary) and r1.cond.left.ty == T.INT
+    assert isinstance(r2.cond, M.EBinary) and r2.cond.left.ty == T.RangeTy(1, 3)
+
+
+# ---- the model ---------------------------------------------------------------------------------
+
+FAULTY = """
+enum S { p, q }
+var up: S -> bool = {s: true for s in S}
+fault action Crash(s: S) { require up[s]; up[s] = false }
+fault action Cut { skip }
+action Restart(s: S) { require not up[s]; up[s] = true }
+invariant I: true
+reachable R: true
+constraint C: true
+lane s in S: up[s]
+"""
+
+
+def test_fault_counters_are_variables_the_checker_adds() -> None:
+    m = load(FAULTY, faults={"Crash": 2}, fault_total=3)
+    assert [v.name for v in m.variables] == ["up", "faults.Crash", "faults.total"]
+    assert m.n_spec_vars == 1
+    assert var_types(m)["faults.Crash"] == T.RangeTy(0, 2)
+    crash, total = m.counters
+    assert (crash.var, crash.cap, crash.actions) == (1, 2, (0,))
+    assert (total.var, total.cap, total.actions) == (2, 3, (0, 1))
+    assert [a.fault for a in m.actions] == [True, True, False]
+
+
+@pytest.mark.parametrize(("faults", "code"), [({"Crsh": 1}, "C012"), ({"Restart": 1}, "C013")])
+def test_bad_fault_caps(faults: dict[str, int], code: str) -> None:
+    assert errors(FAULTY, faults=faults) == [code]
+
+
+def test_properties_lane_and_actions() -> None:
+    m = load(FAULTY)
+    assert [p.kind for p in m.properties] == ["invariant", "reachable", "constraint"]
+    assert [p.name for p in m.invariants] == ["I"]
+    assert m.lane is not None and m.lane.domain == T.EnumTy("S", ("p", "q"))
+    assert [(a.index, a.name, len(a.params)) for a in m.actions] == [(0, "Crash", 1), (1, "Cut", 0),
+                                                                     (2, "Restart", 1)]
+
+
+def test_definitions_are_inlined_with_fresh_slots() -> None:
+    m = load("""
+enum S { p, q }
+var up: S -> bool = {s: true for s in S}
+def alive(s: S) = up[s]
+invariant I: forall s in S: alive(s) or not alive(s)
+""")
+    body = m.invariants[0].cond
+    assert isinstance(body, M.EQuant)
+    inner = body.body
+    assert isinstance(inner, M.EBinary) and isinstance(inner.left, M.ELet)
+    slots = {inner.left.slot, body.slots[0]}
+    unary = inner.right
+    assert isinstance(unary, M.EUnary) and isinstance(unary.arg, M.ELet)
+    slots.add(unary.arg.slot)
+    assert len(slots) == 3  # every binding has its own slot: no capture
+
+
+# ---- errors ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("var x: Sever -> bool", ["E101"]),           # one error, no cascade about finiteness
+    ("var x: set[int]", ["E105"]),                # the element type, not the variable too
+    ("var x: int -> bool", ["E105"]),
+    ("var x: int", ["E105"]),                      # needs an initial value
+    ("var x: bool = true\ndef d = y\ninvariant I: d and d", ["E101"]),  # once, not per use
+    ("var x: bool = true\ndef d = y", ["E101"]),   # also when unused
+    ("var x: 0..3 = 4", ["E103"]),                  # initial value outside the type
+    ("var x: 0..3 = 3 % 0", ["E108"]),
+    ("var a: 0..999\nvar b: 0..999\nvar c: 0..999", ["E110"]),
+    ("var r: {a: bool} = {a: true, a: true}", ["E102"]),
+    ("const N: 1..3 = 2\nvar x: bool\naction A { N = 1 }", ["E104"]),
+    ("var x: bool\naction A(p: bool) { p = true }", ["E104"]),
+    ("var x: bool\naction A(p: int) { skip }", ["E105"]),
+    ("var x: bool\naction A(p: 0..100000) { skip }", ["E110"]),
+    ("var x: 0..2 = 0\naction A { pick v in x { skip } }", ["E103"]),
+    ("var x: bool\ninvariant I: 1", ["E103"]),
+    ("var x: bool\nlane s in bool_: x", ["E101"]),
+    ("var m: bool -> 0..1 = {b: 1 for b in {true}}", ["E117"]),  # not all of bool
+    ("var m: 0..3 -> 0..1 = {k: 1 for k in {0, 1, 2, 3}}", ["E117"]),
+    ("", ["E016"]),
+])
+def test_errors(text: str, want: list[str]) -> None:
+    assert errors(text) == want
+
+
+def test_independent_errors_are_all_reported_in_source_order() -> None:
+    text = """var x: 0..3 = 0
+action A {
+  x = true
+  y = 1
+}
+invariant I: x
+reachable R: undefined_thing
+"""
+    with pytest.raises(SpecError) as info:
+        load(text)
+    got = [(d.code, d.span.line) for d in info.value.diagnostics]
+    assert got == [("E103", 3), ("E101", 4), ("E103", 6), ("E101", 7)]
+    assert all(d.hint for d in info.value.diagnostics)  # every message says what to do
+
+
+def test_keyword_spelled_names_and_types() -> None:
+    """`True` is not `true`; the hint says so."""
+    with pytest.raises(SpecError) as info:
+        load("var x: bool = True")
+    assert info.value.diagnostics[0].hint == "write `true`"
+
+
+def test_spans_of_the_ast_reach_the_model() -> None:
+    m = load("var x: bool = true\naction A {\n  x = false\n}\n")
+    stmt = m.actions[0].body[0]
+    assert isinstance(stmt, M.SAssign) and (stmt.span.line, stmt.span.col) == (3, 3)
+
+
+def test_the_tree_is_not_changed() -> None:
+    spec = parse(BASE)
+    before = repr(spec)
+    check_spec(spec, BASE, constants={"N": 4})
+    assert repr(spec) == before and isinstance(spec.decls[0], S.ConstDecl)

@@ -1,0 +1,186 @@
+"""The generator behind ``verifier.strategies.specs()``: small random well-typed specs.
+
+Beside the front end: it writes spec *text* from a Hypothesis draw, valid by
+construction (every name declared before use, every expression typed), for the
+checker's self-tests (``tests/ci/test_differential.py``). Choices are small integers,
+so failing specs shrink towards fewer variables and actions and simpler expressions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.strategies import DrawFn
+
+from verifier.strategies import below as _below
+
+# Variable kinds: ("bool",), ("range", hi), ("enum",), ("map", codomain) with codomain
+# "bool" or "bit" (0..1). Small on purpose: every drawn spec stays under ~1,000 states.
+_Kind = tuple[str, ...]
+
+
+@dataclass
+class _SpecGen:
+    draw: DrawFn
+    members: tuple[str, ...]
+    vars: list[tuple[str, _Kind]]
+    depth_left: int = 3
+
+    def pick(self, options: list[Any]) -> Any:
+        return options[self.draw(_below(len(options)))] if len(options) > 1 else options[0]
+
+    def chance(self, pct: int) -> bool:
+        return self.draw(_below(100)) < pct
+
+    # -- expressions, by type; ``locals_`` are names bound to enum values
+
+    def enum_expr(self, locals_: list[str]) -> str:
+        if locals_ and self.chance(70):  # quantifier and parameter bodies use their binder
+            return str(self.pick(locals_))
+        opts = [n for n, k in self.vars if k == ("enum",)]
+        if not opts or self.chance(50):
+            opts = list(self.members)
+        return str(self.pick(opts))
+
+    def int_expr(self, locals_: list[str], depth: int = 2) -> str:
+        atoms = [n for n, k in self.vars if k[0] == "range"]
+        atoms += [f"{n}[{self.enum_expr(locals_)}]" for n, k in self.vars if k == ("map", "bit")]
+        if not atoms or self.chance(25):  # mostly state, sometimes a literal
+            atoms = [str(self.draw(_below(3)))]
+        if depth <= 0 or self.chance(50):
+            return str(self.pick(atoms))
+        a = self.int_expr(locals_, depth - 1)
+        form = self.draw(_below(5))
+        if form == 0:
+            return f"{a} + 1"
+        if form == 1:
+            return f"{a} - 1"
+        if form == 2:
+            return f"({a}) % 2"
+        if form == 3:
+            return f"min({a}, {self.int_expr(locals_, depth - 1)})"
+        v = f"k{depth}"
+        return f"count({v} in E: {self.bool_expr(locals_ + [v], depth - 1)})"
+
+    def bool_expr(self, locals_: list[str], depth: int = 2) -> str:
+        atoms = [n for n, k in self.vars if k == ("bool",)]
+        atoms += [f"{n}[{self.enum_expr(locals_)}]" for n, k in self.vars if k == ("map", "bool")]
+        atoms += [f"{n} == {self.enum_expr(locals_)}" for n, k in self.vars if k == ("enum",)]
+        atoms += [f"{n} {self.pick(['==', '!=', '<', '>'])} {self.draw(_below(int(k[1]) + 1))}"
+                  for n, k in self.vars if k[0] == "range"]
+        if not atoms or self.chance(10):
+            atoms = ["true", "false"]
+        if depth <= 0 or self.chance(30):
+            return str(self.pick(atoms))
+        form = self.draw(_below(7))
+        if form == 0:
+            return f"not {self.bool_expr(locals_, depth - 1)}"
+        if form in (1, 2):
+            op = "and" if form == 1 else "or"
+            return f"({self.bool_expr(locals_, depth - 1)} {op} {self.bool_expr(locals_, depth - 1)})"
+        if form == 3:
+            op = self.pick(["==", "!=", "<", "<="])
+            return f"{self.int_expr(locals_, depth - 1)} {op} {self.int_expr(locals_, depth - 1)}"
+        if form == 4:
+            return f"{self.enum_expr(locals_)} == {self.enum_expr(locals_)}"
+        v = f"q{depth}"
+        quant = self.pick(["exists", "forall"])
+        return f"({quant} {v} in E: {self.bool_expr(locals_ + [v], depth - 1)})"
+
+    def value_expr(self, kind: _Kind, locals_: list[str]) -> str:
+        if kind[0] == "bool" or kind == ("map", "bool"):
+            return self.bool_expr(locals_, 1)
+        if kind[0] == "enum":
+            if self.chance(30):
+                return f"if {self.bool_expr(locals_, 1)} then {self.enum_expr(locals_)} else " \
+                       f"{self.enum_expr(locals_)}"
+            return self.enum_expr(locals_)
+        hi = int(kind[1]) if kind[0] == "range" else 1
+        e = self.int_expr(locals_, 1)
+        if self.chance(40):  # a counter step, the commonest update in protocol specs
+            e = f"{self.int_expr(locals_, 0)} {self.pick(['+', '-'])} 1"
+        # mostly kept in the domain; sometimes not, to produce run-time errors
+        return e if self.chance(15) else f"min(max({e}, 0), {hi})"
+
+    # -- statements
+
+    def assign(self, locals_: list[str]) -> str:
+        name, kind = self.pick(self.vars)
+        target = f"{name}[{self.enum_expr(locals_)}]" if kind[0] == "map" else name
+        return f"{target} = {self.value_expr(kind, locals_)}"
+
+    def block(self, locals_: list[str], indent: str, n_max: int = 3) -> list[str]:
+        out = []
+        for _ in range(1 + self.draw(_below(n_max))):
+            form = self.draw(_below(8)) if self.depth_left > 0 else self.draw(_below(4))
+            if form in (0, 1, 2):
+                out.append(indent + self.assign(locals_))
+            elif form == 3:
+                out.append(indent + f"require {self.bool_expr(locals_)}")
+            else:
+                self.depth_left -= 1
+                inner = indent + "  "
+                if form in (4, 5):
+                    out.append(indent + f"if {self.bool_expr(locals_)} {{")
+                    out += self.block(locals_, inner, 2)
+                    if self.chance(50):
+                        out.append(indent + "} else {")
+                        out += self.block(locals_, inner, 2)
+                    out.append(indent + "}")
+                elif form == 6:
+                    out.append(indent + "either {")
+                    out += self.block(locals_, inner, 2)
+                    out.append(indent + "} or {")
+                    out += self.block(locals_, inner, 2)
+                    out.append(indent + "}")
+                else:
+                    v = f"x{self.depth_left}"
+                    out.append(indent + f"pick {v} in E {{")
+                    out += self.block(locals_ + [v], inner, 2)
+                    out.append(indent + "}")
+        return out
+
+
+def _var_decl(g: _SpecGen, name: str, kind: _Kind) -> str:
+    if kind[0] == "bool":
+        ty, init = "bool", g.pick(["false", "true"])
+    elif kind[0] == "range":
+        ty, init = f"0..{kind[1]}", str(g.draw(_below(int(kind[1]) + 1)))
+    elif kind[0] == "enum":
+        ty, init = "E", g.pick(list(g.members))
+    else:
+        cod = "bool" if kind[1] == "bool" else "0..1"
+        ty, init = f"E -> {cod}", "{k: " + g.pick(["false", "true"] if kind[1] == "bool" else
+                                                   ["0", "1"]) + " for k in E}"
+    if g.chance(20):  # no initial value: every value of the type is initial
+        return f"var {name}: {ty}"
+    return f"var {name}: {ty} = {init}"
+
+
+@st.composite
+def spec_text(draw: DrawFn, max_vars: int, max_actions: int, faults: bool) -> str:
+    members = ("e0", "e1", "e2")[: 2 + draw(_below(2))]
+    kinds: list[_Kind] = [("bool",), ("range", "1"), ("range", "2"), ("range", "3"), ("enum",),
+                          ("map", "bool"), ("map", "bit")]
+    vars_ = [(f"v{i}", kinds[draw(_below(len(kinds)))]) for i in range(1 + draw(_below(max_vars)))]
+    g = _SpecGen(draw, members, vars_)
+    lines = ["enum E { " + ", ".join(members) + " }"]
+    lines += [_var_decl(g, n, k) for n, k in vars_]
+    if g.chance(15):
+        lines.append(f"init: {g.bool_expr([], 1)}")
+    for i in range(1 + draw(_below(max_actions))):
+        fault = "fault " if faults and g.chance(25) else ""
+        param = g.pick(["", "", "(p: E)", "(p: 0..1)"])
+        locals_ = ["p"] if param == "(p: E)" else []
+        g.depth_left = 2
+        body = g.block(locals_, "  ")
+        if param == "(p: 0..1)":  # use the numeric parameter somewhere
+            body.insert(0, f"  require p <= {g.int_expr([], 1)}")
+        lines += [f"{fault}action A{i}{param} {{", *body, "}"]
+    for i in range(1 + draw(_below(2))):
+        lines.append(f"invariant I{i}: {g.bool_expr([], 2)}")
+    if g.chance(60):
+        lines.append(f"reachable R0: {g.bool_expr([], 2)}")
+    return "\n".join(lines) + "\n"
