@@ -352,9 +352,13 @@ class _Gen:
                 _check_type(layout)
                 small = self.small_domain(dom)
                 if small is not None:
+                    lay_elem: T.Ty = layout.elem
+                    member: M.Expr = elem
+                    filt_e: M.Expr | None = cond
+
                     def one() -> str:
-                        bit = f"(1 << {self.safe_key_index(layout.elem, self.expr(elem))})"
-                        return bit if cond is None else f"({bit} if {self.expr(cond)} else 0)"
+                        bit = f"(1 << {self.safe_key_index(lay_elem, self.expr(member))})"
+                        return bit if filt_e is None else f"({bit} if {self.expr(filt_e)} else 0)"
                     parts = self.per_value(slot, small, one)
                     return "(" + " | ".join(parts) + ")" if parts else "0"
                 ki = self.safe_key_index(layout.elem, self.expr(elem))

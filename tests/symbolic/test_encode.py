@@ -4,9 +4,8 @@ of reachable and random (often unreachable, error-prone) states."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import os
+from pathlib import Path
 
 import pytest
 

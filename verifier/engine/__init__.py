@@ -13,11 +13,11 @@ from verifier import model as M
 from verifier import results as R
 from verifier import semantics as sem
 from verifier import typesys as T
+from verifier.diagnostics import Diagnostic
 from verifier.engine.explicit import Exploration, explore
 from verifier.engine.options import CheckOptions
 from verifier.engine.stepper import Layout, ReferenceStepper, Stepper
 from verifier.engine.store import PackedStore, SetStore
-from verifier.diagnostics import Diagnostic
 from verifier.engine.trace import ReplayMismatch, location, replay
 from verifier.syntax import NOSPAN, Span
 
