@@ -301,9 +301,12 @@ def _check(args: argparse.Namespace) -> int:
         if not args.no_reports and not os.environ.get("VERIFIER_NO_REPORTS"):
             _write_reports(result, args.report_dir / cfg.name, timings=args.timings)
         if args.graph is not None:
-            from verifier.graph import write_graph
+            from verifier.graph import GraphTooLarge, write_graph_reports
 
-            write_graph(model, opts, args.graph / cfg.name)
+            try:
+                write_graph_reports(model, opts, result, args.graph / cfg.name)
+            except GraphTooLarge as e:
+                sys.stderr.write(f"verifier: warning: no state graph for {cfg.name}: {e}\n")
     if args.json:
         from verifier.reports.jsonio import result_to_dict
 

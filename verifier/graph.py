@@ -119,3 +119,69 @@ def write_graph(model: M.Model, opts: CheckOptions, out_dir: Path,
 
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\\\\n", "\\n") + '"'
+
+
+def _state_key(state: R.DisplayState) -> tuple[str, ...]:
+    return tuple(R.format_value(v) for _, v in state)
+
+
+def trace_neighbourhood(g: nx.DiGraph, trace: R.Trace) -> nx.DiGraph:
+    """The states of ``trace`` and their direct successors, the trace's edges marked."""
+    by_key = {tuple(str(d[k]) for k in d if k != "initial"): n for n, d in g.nodes(data=True)}
+    states = [trace.initial] + [s.state for s in trace.steps if s.state is not None]
+    path = [by_key[_state_key(s)] for s in states if _state_key(s) in by_key]
+    keep = set(path)
+    for n in path:
+        keep.update(g.successors(n))
+    sub = nx.DiGraph(g.subgraph(keep))
+    for a, b in zip(path, path[1:]):
+        if sub.has_edge(a, b):
+            sub.edges[a, b]["on_trace"] = True
+    for n in path:
+        sub.nodes[n]["on_trace"] = True
+    return sub
+
+
+def write_svg(g: nx.DiGraph, path: Path) -> Path | None:
+    """Render ``g`` to SVG with Graphviz's ``dot`` when it is installed (else None)."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("dot")
+    if exe is None:
+        return None
+    export = nx.DiGraph()
+    for n, d in g.nodes(data=True):
+        text = "\\n".join(f"{k} = {v}" for k, v in d.items() if k not in ("initial", "on_trace"))
+        attrs = {"label": _quote(text), "shape": "box", "fontname": "monospace"}
+        if d.get("on_trace"):
+            attrs.update(color="red", penwidth="2")
+        export.add_node(n, **attrs)
+    for a, b, d in g.edges(data=True):
+        attrs = {"label": _quote(d["label"]), "color": "red" if d.get("on_trace") else
+                 ("orange" if d.get("fault") else "black")}
+        if d.get("on_trace"):
+            attrs["penwidth"] = "2"
+        export.add_edge(a, b, **attrs)
+    dot_text = nx.nx_pydot.to_pydot(export).to_string()
+    subprocess.run([exe, "-Tsvg", "-o", str(path)], input=dot_text.encode(), check=True,
+                   capture_output=True, timeout=120)
+    return path
+
+
+def write_graph_reports(model: M.Model, opts: CheckOptions, result: R.CheckResult,
+                        out_dir: Path, whole_limit: int = 200) -> list[Path]:
+    """DOT, GraphML and (with Graphviz) SVGs: the whole graph when it is small, and the
+    neighbourhood of each counterexample with the trace highlighted."""
+    g = build_graph(model, opts)
+    paths = write_graph(model, opts, out_dir, g)
+    if g.number_of_nodes() <= whole_limit:
+        svg = write_svg(g, out_dir / "states.svg")
+        if svg:
+            paths.append(svg)
+    for p in result.properties:
+        if p.trace is not None and p.verdict == R.VIOLATED:
+            svg = write_svg(trace_neighbourhood(g, p.trace), out_dir / f"trace-{p.name}.svg")
+            if svg:
+                paths.append(svg)
+    return paths

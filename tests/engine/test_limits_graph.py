@@ -78,3 +78,29 @@ def test_graph_command_writes_dot_and_graphml(tmp_path: Path, capsys: pytest.Cap
     assert g.number_of_nodes() == 20
     assert main(["graph", str(ROOT / "specs/mutex.fsl"), "--out", str(tmp_path), "--max-nodes", "5"]) == 2
     assert "G001" in capsys.readouterr().err
+
+
+def test_counterexample_neighbourhood_highlights_the_trace(tmp_path: Path) -> None:
+    import shutil
+
+    from verifier.config import load_model as load_config
+    from verifier.graph import build_graph, trace_neighbourhood, write_graph_reports
+    from verifier.load import load_model
+
+    cfg = load_config(ROOT / "models" / "triad_reconnect.toml")
+    model = load_model(cfg)
+    result = run_check(model, CheckOptions(properties=cfg.properties))
+    (bad,) = [p for p in result.properties if p.verdict == R.VIOLATED]
+    assert bad.trace is not None
+    sub = trace_neighbourhood(build_graph(model, CheckOptions()), bad.trace)
+    on_trace = [n for n, d in sub.nodes(data=True) if d.get("on_trace")]
+    assert len(on_trace) == len(bad.trace.steps) + 1
+    assert sum(1 for *_, d in sub.edges(data=True) if d.get("on_trace")) == len(bad.trace.steps)
+    paths = write_graph_reports(model, CheckOptions(), result, tmp_path)
+    names = {p.name for p in paths}
+    assert {"states.dot", "states.graphml"} <= names
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz is not installed: no SVG (.ci/run installs it)")
+    svg = (tmp_path / f"trace-{bad.name}.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and 'stroke="red"' in svg
+    assert "states.svg" in names  # the whole graph is small enough to draw

@@ -61,13 +61,14 @@ class Gen:
 
     # -- expressions by type
     def boolean(self, sc: Scope, d: int) -> str:
-        opts = ["lit"] + (["var"] if sc.of("bool") else []) + (["mapb"] if sc.of("map_bool") else [])
+        opts = (["var"] if sc.of("bool") else []) + (["mapb"] if sc.of("map_bool") else [])
         if d > 0:
             opts += ["cmp", "enum_eq", "not", "and", "or", "implies", "quant"]
             if sc.of("set"):
                 opts += ["in", "len"]
             if sc.of("opt"):
                 opts += ["none"]
+        opts.append("lit")
         k = self.pick(opts)
         if k == "lit":
             return self.pick(["true", "false"])
@@ -97,12 +98,13 @@ class Gen:
         return f"{o} {self.pick(['==', '!='])} {self.pick(['none'] + list(MEMBERS))}"
 
     def integer(self, sc: Scope, d: int) -> str:
-        opts = ["lit"] + (["var"] if sc.of("int") else []) + (["mapi"] if sc.of("map_int") else [])
+        opts = (["var"] if sc.of("int") else []) + (["mapi"] if sc.of("map_int") else [])
         opts += ["local"] if sc.local("P") else []
         if d > 0:
             opts += ["add", "sub", "ite", "count", "minmax", "div"]
             if sc.of("set"):
                 opts.append("len")
+        opts.append("lit")
         k = self.pick(opts)
         if k == "lit":
             return self.pick(["0", "1", "2"])
@@ -133,10 +135,11 @@ class Gen:
         return self.pick(opts)
 
     def enum(self, sc: Scope, d: int) -> str:
-        opts = ["lit"] + (["var"] if sc.of("enum") else []) + (["mape"] if sc.of("map_enum") else [])
+        opts = (["var"] if sc.of("enum") else []) + (["mape"] if sc.of("map_enum") else [])
         opts += ["local"] if sc.local("E") else []
         if d > 0:
             opts.append("ite")
+        opts.append("lit")
         k = self.pick(opts)
         if k == "lit":
             return self.pick(list(MEMBERS))
@@ -149,9 +152,10 @@ class Gen:
         return f"(if {self.boolean(sc, d - 1)} then {self.enum(sc, d - 1)} else {self.enum(sc, d - 1)})"
 
     def set_expr(self, sc: Scope, d: int) -> str:
-        opts = ["lit"] + (["var"] if sc.of("set") else [])
+        opts = (["var"] if sc.of("set") else [])
         if d > 0:
             opts += ["union", "diff", "comp"]
+        opts.append("lit")
         k = self.pick(opts)
         if k == "lit":
             n = self.draw(st.integers(0, 2))
@@ -176,23 +180,44 @@ class Gen:
                 return self.set_expr(sc, d)
         return self.pick(["none", self.enum(sc, d)])
 
+    def safe(self, v: Var, cur: str, sc: Scope) -> str:
+        """A new value for ``cur`` (variable ``v`` or one entry of it) inside its type."""
+        match v.kind:
+            case "bool" | "map_bool":
+                return self.pick([f"not {cur}", "true", "false", self.boolean(sc, 1)])
+            case "int" | "map_int":
+                return self.pick([f"min({cur} + 1, {v.hi})", f"max({cur} - 1, {v.lo})",
+                                  str(self.draw(st.integers(v.lo, v.hi))),
+                                  f"(if {cur} < {v.hi} then {cur} + 1 else {v.lo})"])
+            case "enum" | "map_enum":
+                return self.enum(sc, 1)
+            case "set":
+                e = self.enum(sc, 0)
+                return self.pick([f"{cur} | {{{e}}}", f"{cur} - {{{e}}}", "{}"])
+        return self.pick(["none", self.enum(sc, 0)])
+
     # -- statements
     def stmts(self, sc: Scope, d: int, n: int) -> list[str]:
         return [self.stmt(sc, d) for _ in range(n)]
 
     def stmt(self, sc: Scope, d: int) -> str:
-        opts = ["assign", "assign", "require"]
+        opts = ["assign", "assign", "assign"]
         if d > 0:
             opts += ["if", "either", "pick"]
+        opts.append("require")
         k = self.pick(opts)
         if k == "assign":
             v = self.draw(st.sampled_from(sc.vars))
             target = v.name
             if v.kind.startswith("map"):
                 target += f"[{self.key(sc, 1)}]"
+            # mostly a step that stays in the type (so the state space grows), sometimes
+            # anything (so run-time errors stay possible)
+            if self.draw(st.integers(0, 3)) < 3:
+                return f"{target} = {self.safe(v, target, sc)}"
             return f"{target} = {self.value(v, sc, 2)}"
         if k == "require":
-            return f"require {self.boolean(sc, 2)}"
+            return f"require {self.boolean(sc, self.draw(st.integers(0, 2)))}"
         if k == "if":
             then = " ".join(self.stmts(sc, d - 1, self.draw(st.integers(1, 2))))
             other = " ".join(self.stmts(sc, d - 1, self.draw(st.integers(0, 1))))
@@ -237,10 +262,10 @@ def specs(draw: st.DrawFn) -> str:
     out = [HEADER]
     for v in vars_:
         out.append(f"var {v.name}: {v.type_text} = {_init(v, draw)}")
-    for i in range(draw(st.integers(1, 3))):
-        ptype = draw(st.sampled_from(["", "P", "E"]))
+    for i in range(draw(st.integers(2, 4))):
+        ptype = draw(st.sampled_from(["P", "", "E"]))
         sc = Scope(vars_, {"p": ptype} if ptype else {})
-        body = g.stmts(sc, 2, draw(st.integers(1, 3)))
+        body = g.stmts(sc, 2, draw(st.integers(1, 2)))
         params = f"(p: {ptype})" if ptype else ""
         out.append(f"action A{i}{params} {{\n  " + "\n  ".join(body) + "\n}")
     for i in range(draw(st.integers(1, 2))):

@@ -64,7 +64,7 @@ def run_chc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
         query = z3.ForAll(xs, z3.Implies(z3.And(inv(*xs), fire_condition(system, p, s)), False))
         out = horn(base + [query], opts.timeout)
         if out.status == SAT:
-            formula = out.model.eval(inv(*xs))
+            formula = _without_domain_facts(out.model.eval(inv(*xs)), system.domain(s), opts.timeout)
             try:
                 text: str | None = printer.invariant(formula)
             except Unprintable as e:
@@ -85,6 +85,24 @@ def run_chc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
                      for p in select(model, opts.properties, ("reachable",)))
     return make_result(model, "chc", results, complete=True, stop_reason=None, depth=0,
                        seconds=clock.seconds(), warnings=warnings), found
+
+
+def _without_domain_facts(formula: V.Term, dom: V.Term, timeout: float) -> V.Term:
+    """Drop the top-level conjuncts that the variable types already imply
+    (``silent[P][S] >= 0``): they are true of every state and only clutter the print."""
+    if not z3.is_and(formula):
+        return formula
+    s = z3.Solver()
+    s.set("timeout", max(1, int(timeout * 1000)))
+    s.add(dom)
+    keep = []
+    for c in formula.children():
+        s.push()
+        s.add(z3.Not(c))
+        if s.check() != z3.unsat:
+            keep.append(c)
+        s.pop()
+    return V.and_all(keep)
 
 
 def _counterexample(model: M.Model, p: M.Property, opts: ProveOptions,

@@ -70,10 +70,10 @@ class Solver:
             self.z.pop()
             self.frames.pop()
 
-    def _to_general(self) -> None:
-        """Replace the finite-domain solver by a general one with the same frames."""
-        self.finite = False
-        self.z = self._new(False)
+    def _rebuild(self, finite: bool) -> None:
+        """A fresh solver with the same frames (``finite``: the finite-domain kind)."""
+        self.finite = finite
+        self.z = self._new(finite)
         for i, terms in enumerate(self.frames):
             if i:
                 self.z.push()
@@ -96,12 +96,16 @@ class Solver:
         if self.finite and not _timed_out(reason):
             # the finite-domain solver gave up (e.g. an unbounded term): ask a general one,
             # and keep it for the rest of the run
-            self._to_general()
+            self._rebuild(False)
             left = limit - (time.perf_counter() - t0)
             if left > 0:
                 out = self.check(*assumptions, timeout=left)
                 return Outcome(out.status, out.model, out.core, out.reason,
                                round(time.perf_counter() - t0, 4))
+        if self.finite:
+            # an interrupted finite-domain solver may answer later queries wrongly
+            # (seen with z3 4.x/5.x): start afresh from the recorded assertions
+            self._rebuild(True)
         return self._done(Outcome(UNKNOWN, reason=reason), t0)
 
     def _done(self, out: Outcome, t0: float) -> Outcome:

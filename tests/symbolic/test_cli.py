@@ -1,0 +1,108 @@
+"""``verifier prove``: modes, output, exit codes (0 proved, 1 violated, 2 usage/spec,
+3 inconclusive), JSON, reports, and the size table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.symbolic.conftest import MODELS, SPECS
+from verifier.symbolic.cli import prove_main
+
+MUTEX = (SPECS / "mutex.fsl").read_text()
+HELPER = "\ninvariant LockHeld: lock <=> (exists p in Proc: pc[p] == critical)\n"
+
+
+@pytest.fixture
+def mutex_helped(tmp_path: Path) -> str:
+    path = tmp_path / "mutex_helped.fsl"
+    path.write_text(MUTEX + HELPER)
+    return str(path)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = prove_main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_induction_is_the_default_and_exit_3_when_not_inductive(capsys) -> None:
+    code, out, _ = run(capsys, str(SPECS / "mutex.fsl"))
+    assert code == 3
+    assert "Engine           induction" in out and "counterexample to induction" in out
+
+
+def test_induction_proves_with_helper(capsys, mutex_helped: str) -> None:
+    code, out, _ = run(capsys, mutex_helped, "--induction")
+    assert code == 0 and "inductive with LockHeld" in out
+
+
+def test_bmc_violation_exit_1_and_expectations_exit_0(capsys, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.fsl"
+    bad.write_text(MUTEX.replace("require pc[p] == waiting and not lock", "require pc[p] == waiting"))
+    code, out, _ = run(capsys, str(bad), "--bmc", "6")
+    assert code == 1 and "Counterexample: MutualExclusion" in out and "4 steps" in out
+    code, out, _ = run(capsys, str(MODELS / "triad_dual_master.toml"), "--bmc", "4")
+    assert code == 0, out  # violations the model expects
+
+
+def test_bounded_search_alone_is_inconclusive(capsys) -> None:
+    code, out, _ = run(capsys, str(SPECS / "mutex.fsl"), "--bmc", "3", "--property", "MutualExclusion")
+    assert code == 3 and "no violation within 3 steps" in out
+
+
+def test_kinduction_and_chc(capsys) -> None:
+    code, _, _ = run(capsys, str(SPECS / "mutex.fsl"), "--kinduction", "5")
+    assert code == 0
+    code, out, _ = run(capsys, str(SPECS / "epoch.fsl"), "--chc")
+    assert code == 0
+    assert "invariant EpochsIssuedInductive:" in out and "re-checked: inductive" in out
+    code, out, _ = run(capsys, str(SPECS / "epoch.fsl"), "--chc", "--const", "FENCING=false")
+    assert code == 1 and "Counterexample: FencedWrites" in out
+
+
+def test_json_output(capsys) -> None:
+    code, out, _ = run(capsys, str(SPECS / "epoch.fsl"), "--chc", "--json", "--property", "EpochsIssued")
+    doc = json.loads(out)
+    assert code == 0 and doc["exit_code"] == 0
+    assert doc["results"][0]["engine"] == "chc"
+    assert doc["invariants"][0]["property"] == "EpochsIssued" and doc["invariants"][0]["checked"] == "inductive"
+
+
+def test_report_dir(capsys, tmp_path: Path, mutex_helped: str) -> None:
+    code, _, _ = run(capsys, mutex_helped, "--report-dir", str(tmp_path / "out"))
+    assert code == 0
+    assert (tmp_path / "out" / "mutex_helped" / "result.json").exists()
+
+
+def test_sizes_table(capsys, mutex_helped: str) -> None:
+    code, out, _ = run(capsys, mutex_helped, "--sizes", "2..4", "--const-name", "N")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[2].split()[:2] == ["N", "result"]
+    assert [ln.split()[0] for ln in lines[4:7]] == ["2", "3", "4"]
+    assert all("proved (2/2)" in ln for ln in lines[4:7])
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["nope.fsl"], "no such file"),
+    ([str(SPECS / "mutex.fsl"), "--property", "MutualExclusio"], "did you mean `MutualExclusion`"),
+    ([str(SPECS / "mutex.fsl"), "--sizes", "5..2"], "LO <= HI"),
+    ([str(SPECS / "mutex.fsl"), "--sizes", "2..3", "--const-name", "M"], "no constant `M`"),
+    ([str(SPECS / "mutex.fsl"), "--bmc", "0"], "positive"),
+    ([str(SPECS / "mutex.fsl"), "--bmc", "3", "--chc"], "not allowed with"),
+    ([str(SPECS / "mutex.fsl"), "--timeout", "-1"], "positive"),
+])
+def test_usage_errors_exit_2(capsys, argv: list[str], needle: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert needle in out + err
+
+
+def test_unsupported_construct_exit_2_with_hint(capsys, tmp_path: Path) -> None:
+    path = tmp_path / "u.fsl"
+    path.write_text("var n: int = 0\naction A { n = n + 1 }\ninvariant I: forall i in 0..n: i >= 0\n")
+    code, _, err = run(capsys, str(path), "--bmc", "2")
+    assert code == 2 and "error[S001]" in err and "hint:" in err
