@@ -9,14 +9,16 @@ verifier's compiled engine, the hand-tuned pure-Python search of bench/handtuned
 and SPIN on an equivalent Promela model generated here (one d_step per transition of ours,
 so SPIN's "states, stored" equals our distinct count, and its "transitions" ours plus one
 for the initial state). It checks that all three agree on the counts, takes the best of
-the repeated timings, measures each process's peak RSS with ``os.wait4`` and subtracts the
-peak RSS of the same tool on a tiny size, so that "RSS/state" is what a state costs. It
+the repeated timings, measures each process's peak RSS (GNU time) and subtracts the peak RSS
+of the same tool on a tiny size, so that "RSS/state" is what a state costs. It
 also runs bench/ring.fsl (leader election with crashes; fewer transitions per state) with
 verifier and SPIN, and the reference-semantics engine on a small size for the ratio.
 
 Times are CPU seconds (user + system) of the search, not wall time: the machine is shared,
 and CPU time is what the search costs whichever other jobs run. The results replace the
-block between the markers of the "Explicit engine" section of docs/benchmarks.md.
+block between the markers of the "Explicit engine" section of docs/benchmarks.md, and every
+figure goes to bench/out/explicit.json. SPIN rows need `spin` and `gcc` on the PATH
+(`apt-get install spin`); without them they are left out.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import math
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -90,27 +93,38 @@ class Run:
 
 # ---- children ------------------------------------------------------------------------------
 
+GNU_TIME = "/usr/bin/time"
+
+
 def _spawn(cmd: list[str], cwd: Path | None = None) -> tuple[str, int, float]:
-    """Run ``cmd``; (stdout, peak RSS in KiB, CPU seconds) of that process alone."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=cwd)
-        deadline = time.monotonic() + CHILD_TIMEOUT
-        while True:
-            pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
+    """Run ``cmd``; (stdout, peak RSS in KiB, CPU seconds) of that process alone.
+
+    The process is started by GNU time: a child forked from this Python process and then
+    exec'd keeps this process's resident size as its own high-water mark (Linux carries
+    ``maxrss`` across exec), which would hide the peak of a small run. Without GNU time,
+    the figures come from ``RUSAGE_CHILDREN`` and are only right for the biggest runs."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with tempfile.TemporaryDirectory() as tmp:
+        stats = Path(tmp) / "rusage"
+        timed = [GNU_TIME, "-f", "%M %U %S", "-o", str(stats)] + cmd if os.path.exists(GNU_TIME) else cmd
+        with open(Path(tmp) / "out", "w+b") as out, open(Path(tmp) / "err", "w+b") as err:
+            proc = subprocess.Popen(timed, stdout=out, stderr=err, cwd=cwd)
+            try:
+                proc.wait(timeout=CHILD_TIMEOUT)
+            except subprocess.TimeoutExpired:
                 proc.kill()
-                raise SystemExit(f"bench: {' '.join(cmd)} took longer than {CHILD_TIMEOUT} s")
-            time.sleep(0.05)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        text = out.read().decode()
-        if proc.returncode != 0:
-            raise SystemExit(f"bench: {' '.join(cmd)} failed ({proc.returncode}):\n"
-                             f"{text[-2000:]}{err.read().decode()[-2000:]}")
-    return text, ru.ru_maxrss, ru.ru_utime + ru.ru_stime
+                raise SystemExit(f"bench: {' '.join(cmd)} took longer than {CHILD_TIMEOUT} s") from None
+            out.seek(0)
+            err.seek(0)
+            text = out.read().decode()
+            if proc.returncode != 0:
+                raise SystemExit(f"bench: {' '.join(cmd)} failed ({proc.returncode}):\n"
+                                 f"{text[-2000:]}{err.read().decode()[-2000:]}")
+        if stats.exists():
+            rss, user, system = stats.read_text().split()[-3:]
+            return text, int(rss), float(user) + float(system)
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)  # maxrss: a maximum over all children so far
+    return text, ru.ru_maxrss, ru.ru_utime + ru.ru_stime - before.ru_utime - before.ru_stime
 
 
 def child_verifier(spec: str, consts: list[str], engine: str) -> None:
@@ -171,7 +185,10 @@ def promela_counters(n: int, k: int) -> str:
 
 def promela_ring(n: int, crashes: int) -> str:
     """bench/ring.fsl in Promela. Deliver(n, c) with its pick of the next live node m is
-    one option per (n, m): the guard spells out "every node strictly between is down"."""
+    one option per (n, m): the guard spells out "every node strictly between is down".
+    Some states have no transition (everyone agrees on a leader, no crash left): the `end`
+    label makes them valid end states rather than errors, as they are for us without
+    --deadlock."""
     lines = [f"/* bench/ring.fsl with N={n}, CRASHES={crashes}; generated by bench/run.py */",
              f"#define N {n}", f"#define CRASHES {crashes}", "#define NONE 255",
              "bool up[N] = true;", "byte leader[N] = NONE;", "byte msg[N] = NONE;",
@@ -271,10 +288,12 @@ def agree(a: Run, b: Run) -> None:
 
 
 def source_digest() -> str:
-    """A digest of verifier's sources, to notice an engine edited during the run."""
+    """A digest of the sources on the explicit engine's path (front end, compiler, engine),
+    to notice an engine edited during the run."""
     import hashlib
     h = hashlib.sha256()
-    for f in sorted((ROOT / "verifier").rglob("*.py")):
+    files = list((ROOT / "verifier").glob("*.py")) + list((ROOT / "verifier" / "engine").glob("*.py"))
+    for f in sorted(files):
         h.update(f.read_bytes())
     return h.hexdigest()[:12]
 
@@ -397,8 +416,9 @@ def render(data: dict[str, object], quick: bool, load_before: str) -> str:
            f"{load_before} / {m['load']} (a shared machine with other jobs running). verifier "
            f"{data['version']} (sources digest {data['digest']})"
            + (" — **its sources changed during the run: rerun**" if data["changed"] else "") + ".", "",
-           f"Times are CPU seconds of the search (user + system; interpreter start-up, parsing and "
-           f"pan's compilation excluded), {'best of up to ' + str(reps) + ' runs (column *runs*; fewer when the time budget says so)' if reps > 1 else 'one run'}"
+           "Times are CPU seconds of the search (user + system; for verifier and the hand-tuned search "
+           "measured in the process around the search, so start-up and parsing are left out; for SPIN "
+           f"the whole pan process, its compilation left out), {'best of up to ' + str(reps) + ' runs (column *runs*; fewer when the time budget says so)' if reps > 1 else 'one run'}"
            ", each in a fresh process; tools run "
            "back to back for each size. *Stored B/state*: the tool's own account of its seen-set "
            "(verifier: the sorted packed-state array plus parent links and transition ordinals, from "

@@ -14,18 +14,26 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
+from lark import Lark
 
 from verifier import syntax as S
 from verifier.checker import check_spec
 from verifier.diagnostics import SpecError
 from verifier.formatter import format_source
-from verifier.parser import _lark, parse
+from verifier.parser import _grammar_text, parse
 
 SPECS = {p.name: p.read_text(encoding="utf-8")
          for p in sorted((Path(__file__).parent.parent / "specs").glob("*.fsl"))}
 CI = settings(derandomize=True, deadline=None, max_examples=60, database=None,
               suppress_health_check=list(HealthCheck))
 
+
+
+def _grammar_lark() -> Lark:
+    """Our grammar, built without the table cache: from_lark needs the grammar object,
+    which a Lark instance loaded from the cache does not keep."""
+    return Lark(_grammar_text(), parser="lalr", strict=True, propagate_positions=True,
+                maybe_placeholders=True)
 
 def front_end(text: str) -> S.Spec | None:
     """Parse and check ``text``; the only failure allowed is a SpecError."""
@@ -67,7 +75,7 @@ def _terminal_strategies() -> dict[str, st.SearchStrategy[str]]:
         "ADDOP": st.sampled_from(["+", "-"]),
         "MULOP": st.sampled_from(["*", "//", "%"]),
     }
-    for t in _lark().terminals:
+    for t in _grammar_lark().terminals:
         base = special.get(t.name)
         if base is None:
             if t.pattern.type != "str":
@@ -85,7 +93,7 @@ def grammar_text(explicit: dict[str, st.SearchStrategy[str]] | None = None) -> s
     hundred examples). Here each rule takes its shortest expansion four times in five;
     repetitions (declarations, statements) stay uniform. If a future Hypothesis renames
     the internals this relies on, the plain strategy is used."""
-    strategy = from_lark(_lark(), explicit=explicit or {})
+    strategy = from_lark(_grammar_lark(), explicit=explicit or {})
     inner = getattr(strategy, "wrapped_strategy", strategy)
     rules = getattr(inner, "nonterminal_strategies", None)
     if isinstance(rules, dict):

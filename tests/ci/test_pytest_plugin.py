@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,12 @@ import verifier.compiler  # noqa: F401
 import verifier.engine  # noqa: F401
 import verifier.pytest_plugin  # noqa: F401
 import verifier.reports  # noqa: F401
+
+# Installed (pip install -e .), the plugin loads through its pytest11 entry point;
+# from a bare checkout it is named explicitly. Naming it twice is an error.
+PLUGIN: tuple[str, ...] = () if any(
+    ep.value == "verifier.pytest_plugin" for ep in entry_points(group="pytest11")
+) else ("-p", "verifier.pytest_plugin")
 
 DATA = Path(__file__).parent / "data"
 
@@ -27,7 +34,7 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
 
 
 def test_models_are_collected_one_item_per_property(project: pytest.Pytester) -> None:
-    res = project.runpytest_inprocess("-p", "verifier.pytest_plugin", "models", "--collect-only", "-q")
+    res = project.runpytest_inprocess(*PLUGIN, "models", "--collect-only", "-q")
     out = res.stdout.str()
     assert "models/racy_expected.toml::MutualExclusion" in out
     assert "models/racy_expected.toml::Impossible" in out
@@ -38,7 +45,7 @@ def test_models_are_collected_one_item_per_property(project: pytest.Pytester) ->
 
 
 def test_outcomes_follow_expect_and_failures_show_the_trace(project: pytest.Pytester) -> None:
-    res = project.runpytest_inprocess("-p", "verifier.pytest_plugin", "models", "-p", "no:cacheprovider",
+    res = project.runpytest_inprocess(*PLUGIN, "models", "-p", "no:cacheprovider",
                                       "--verifier-engine", "reference")
     res.assert_outcomes(passed=9, failed=3)
     out = res.stdout.str()
@@ -56,7 +63,7 @@ def test_inconclusive_fails_unless_allowed(project: pytest.Pytester) -> None:
     (project.path / "models" / "limited.toml").write_text(
         'spec = "../specs/racy_lock.fsl"\n[check]\nproperties = ["MutualExclusion"]\n'
         "[limits]\ndepth = 1\n", encoding="utf-8")
-    args = ["-p", "verifier.pytest_plugin", "models/limited.toml", "-p", "no:cacheprovider"]
+    args = [*PLUGIN, "models/limited.toml", "-p", "no:cacheprovider"]
     project.runpytest_inprocess(*args).assert_outcomes(failed=2)
     res = project.runpytest_inprocess(*args, "--verifier-allow-inconclusive", "-rs")
     res.assert_outcomes(skipped=2)
@@ -65,6 +72,6 @@ def test_inconclusive_fails_unless_allowed(project: pytest.Pytester) -> None:
 
 def test_a_broken_model_file_is_a_collection_error(project: pytest.Pytester) -> None:
     (project.path / "models" / "broken.toml").write_text('spec = "../specs/nope.fsl"\n', encoding="utf-8")
-    res = project.runpytest_inprocess("-p", "verifier.pytest_plugin", "models/broken.toml")
+    res = project.runpytest_inprocess(*PLUGIN, "models/broken.toml")
     res.assert_outcomes(errors=1)
     assert "nope.fsl" in res.stdout.str()

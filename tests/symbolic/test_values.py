@@ -9,6 +9,7 @@ import pytest
 import z3
 
 from verifier import typesys as T
+from verifier.symbolic import arith as A
 from verifier.symbolic import state as S
 from verifier.symbolic import values as V
 from verifier.symbolic.values import NO, Entry, Errors, SBool, SEnum, SInt, SOpt, SSet
@@ -28,7 +29,7 @@ def test_floor_division_and_modulo_follow_python(op: str) -> None:
     for divisor_bounds in [(None, None), (-3, 3)]:
         sa, sb = SInt(a), SInt(b, *divisor_bounds)
         errs = Errors()
-        q = V.floordiv_mod(sa, sb, op, V.TRUE, errs)
+        q = A.floordiv_mod(sa, sb, op, V.TRUE, errs)
         for x in range(-7, 8):
             for d in range(-3, 4):
                 err = concrete(errs.acc, {a: x, b: d})
@@ -41,25 +42,25 @@ def test_floor_division_and_modulo_follow_python(op: str) -> None:
 
 def test_division_by_a_constant_folds_and_checks_zero() -> None:
     errs = Errors()
-    assert V.int_value(V.floordiv_mod(V.int_const(7), V.int_const(-2), "//", V.TRUE, errs)) == -4
-    assert V.int_value(V.floordiv_mod(V.int_const(7), V.int_const(-2), "%", V.TRUE, errs)) == -1
-    assert V.floordiv_mod(V.int_const(1), V.int_const(0), "//", z3.Bool("g"), errs) is not None
+    assert V.int_value(A.floordiv_mod(V.int_const(7), V.int_const(-2), "//", V.TRUE, errs)) == -4
+    assert V.int_value(A.floordiv_mod(V.int_const(7), V.int_const(-2), "%", V.TRUE, errs)) == -1
+    assert A.floordiv_mod(V.int_const(1), V.int_const(0), "//", z3.Bool("g"), errs) is not None
     assert str(errs.acc) == "g"
 
 
 def test_bounds_propagate_and_decide_comparisons() -> None:
     x = SInt(z3.Int("x"), 0, 3)
-    y = V.add(x, V.int_const(1))
+    y = A.add(x, V.int_const(1))
     assert (y.lo, y.hi) == (1, 4)
     assert V.compare("<", x, V.int_const(4)) is V.TRUE
     assert V.compare(">", x, V.int_const(3)) is V.FALSE
-    assert (V.mul(x, V.int_const(-2)).lo, V.mul(x, V.int_const(-2)).hi) == (-6, 0)
+    assert (A.mul(x, V.int_const(-2)).lo, A.mul(x, V.int_const(-2)).hi) == (-6, 0)
     assert V.eq_key(x, 9) is V.FALSE
 
 
 def test_small_nonlinear_products_are_split_into_cases() -> None:
     x, y = SInt(z3.Int("x"), 0, 3), SInt(z3.Int("y"), 2, 4)
-    p = V.mul(x, y)
+    p = A.mul(x, y)
     assert (p.lo, p.hi) == (0, 12)
     for a in range(4):
         for b in range(2, 5):

@@ -103,7 +103,8 @@ def run_bmc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
     lemmas: tuple[M.Property, ...] = ()
     error_free = False
     if opts.induct:
-        h = Houdini(model, system, opts.timeout, model.invariants + tuple(negated(p) for p in model.reachables))
+        h = Houdini(model, system, opts.timeout, model.invariants + tuple(negated(p) for p in model.reachables),
+                    minimize=opts.minimize)
         h.run()
         lemmas = tuple(h.proved)
         for q in h.proved:
@@ -170,9 +171,9 @@ def run_bmc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
     warnings = []
     if runtime_unknown is not None:
         warnings.append(f"run-time errors not checked past that point: {runtime_unknown}")
-    for p in results:
-        if p.verdict == R.VACUOUS:
-            warnings.append(f"reachable {p.name} is never reached: the model may be vacuous")
+    for r in results:
+        if r.verdict == R.VACUOUS:
+            warnings.append(f"reachable {r.name} is never reached: the model may be vacuous")
     stop = None if complete else f"depth bound ({opts.depth})"
     return make_result(model, "bmc", results, complete=complete, stop_reason=stop,
                        depth=un.depth, seconds=clock.seconds(), warnings=tuple(warnings))

@@ -65,12 +65,14 @@ def run_chc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
         out = horn(base + [query], opts.timeout)
         if out.status == SAT:
             formula = _without_domain_facts(out.model.eval(inv(*xs)), system.domain(s), opts.timeout)
+            text: str | None = None
+            checked: str | None = None
             try:
-                text: str | None = printer.invariant(formula)
+                text = printer.invariant(formula)
             except Unprintable as e:
-                text, checked = None, f"not printable in FSL ({e})"
-            else:
-                checked = check_invariant(model, text, opts.timeout) if opts.check_invariant else None
+                checked = f"not printable in FSL ({e})"
+            if text is not None and opts.check_invariant:
+                checked = check_invariant(model, text, opts.timeout)
             found.append(Found(p.name, text, checked))
             note = "proved for every value of the unbounded variables (Spacer)"
             if checked and checked != "inductive":

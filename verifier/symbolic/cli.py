@@ -212,7 +212,8 @@ def _sizes(args: argparse.Namespace, cfg: ModelConfig, opts: ProveOptions, expec
         _check_names(model, opts.properties)
         return model
 
-    rows = run_sizes(load, lo, hi, opts, expect)
+    # the table needs verdicts, not the classification of counterexamples to induction
+    rows = run_sizes(load, lo, hi, dataclasses.replace(opts, reach_limit=0, minimize=False), expect)
     code = _combine([exit_code(r.result) for r in rows])
     if args.json:
         from verifier.reports.jsonio import result_to_dict

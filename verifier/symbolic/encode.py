@@ -16,6 +16,7 @@ from typing import Any
 
 from verifier import model as M
 from verifier import typesys as T
+from verifier.symbolic import arith as A
 from verifier.symbolic import terms as K
 from verifier.symbolic import values as V
 from verifier.symbolic.errors import Unsupported
@@ -215,7 +216,7 @@ class Encoder:
             case M.EUnary("not", a):
                 return SBool(V.not_(as_bool(self.expr(a, st, env, g, errs))))
             case M.EUnary(_, a):
-                return V.neg(as_int(self.expr(a, st, env, g, errs), g, errs))
+                return A.neg(as_int(self.expr(a, st, env, g, errs), g, errs))
             case M.EBinary(op, a, b):
                 return self.binary(op, a, b, st, env, g, errs)
             case M.EIte(c, a, b):
@@ -311,13 +312,13 @@ class Encoder:
             case "range":
                 return self.range_set(as_int(xv, g, errs), as_int(yv, g, errs))
             case "+":
-                return V.add(as_int(xv, g, errs), as_int(yv, g, errs))
+                return A.add(as_int(xv, g, errs), as_int(yv, g, errs))
             case "-":
-                return V.sub(as_int(xv, g, errs), as_int(yv, g, errs))
+                return A.sub(as_int(xv, g, errs), as_int(yv, g, errs))
             case "*":
-                return V.mul(as_int(xv, g, errs), as_int(yv, g, errs))
+                return A.mul(as_int(xv, g, errs), as_int(yv, g, errs))
             case "//" | "%":
-                return V.floordiv_mod(as_int(xv, g, errs), as_int(yv, g, errs), op, g, errs)
+                return A.floordiv_mod(as_int(xv, g, errs), as_int(yv, g, errs), op, g, errs)
         raise Unsupported(f"operator `{op}` is not supported by the symbolic engine")
 
     def range_set(self, x: SInt, y: SInt) -> SSet:
@@ -408,19 +409,19 @@ class Encoder:
             errs.add(V.and_(g, V.not_(nonempty)))
             if name == "head":
                 return x.items[0] if x.items else V.int_const(0)
-            n = V.sub(x.length, V.int_const(1))
+            n = A.sub(x.length, V.int_const(1))
             return SSeq(SInt(n.term, None if n.lo is None else max(0, n.lo), n.hi), x.items[1:])
         if name == "append":
             x = unwrap(vals[0], g, errs)
             assert isinstance(x, SSeq), x
             items = [V.ite(V.eq_key(x.length, i), vals[1], it) for i, it in enumerate(x.items)]
             items.append(vals[1])
-            return SSeq(V.add(x.length, V.int_const(1)), tuple(items))
+            return SSeq(A.add(x.length, V.int_const(1)), tuple(items))
         if name == "abs":
-            return V.abs_(as_int(vals[0], g, errs))
+            return A.abs_(as_int(vals[0], g, errs))
         if name in ("min", "max"):
             if len(vals) == 2:
-                return V.minmax(as_int(vals[0], g, errs), as_int(vals[1], g, errs), name)
+                return A.minmax(as_int(vals[0], g, errs), as_int(vals[1], g, errs), name)
             return self.set_extreme(as_set(vals[0], g, errs), name, g, errs)
         raise Unsupported(f"built-in `{name}` is not supported by the symbolic engine", e.span)
 

@@ -124,16 +124,16 @@ class Printer:
         for k, v in rhs.items():
             lin[k] = lin.get(k, Fraction(0)) - v
         const = -lin.pop(None, Fraction(0))   # sum(coef * leaf) OP const
-        lin = {k: v for k, v in lin.items() if v != 0}
-        if not lin:
+        coefs = {k: v for k, v in lin.items() if k is not None and v != 0}
+        if not coefs:
             return "true" if _holds(Fraction(0), op, const) else "false"
-        leaves = [self.by_id[k] for k in lin]
+        leaves = [self.by_id[k] for k in coefs]
         enum_leaves = [lf for lf in leaves if isinstance(lf.ty, T.EnumTy)]
         if enum_leaves:
-            if len(lin) != 1:
+            if len(coefs) != 1:
                 raise Unprintable("an atom mixes an enum with other values")
             lf = leaves[0]
-            text = self._enum_atom(lf, lin[lf.term.get_id()], op, const)
+            text = self._enum_atom(lf, coefs[lf.term.get_id()], op, const)
             # `x == M` is false and `x != M` true when x is none: no guard needed then
             plain = (" == " in text and not text.startswith("(")) or " != " in text
             at_none = self._at_none(lf, t, negate)
@@ -143,7 +143,7 @@ class Printer:
         if op in ("<", ">"):
             # integers: a strict bound is a non-strict one off by one
             const, op = (const - 1, "<=") if op == "<" else (const + 1, ">=")
-        text = self._linear_text(lin, op, const)
+        text = self._linear_text(coefs, op, const)
         inner = [lf for lf in leaves if lf.path and lf.path[-1][0] == "inner"]
         if len(inner) > 1:
             raise Unprintable("an atom on the values inside several options")
@@ -195,7 +195,8 @@ class Printer:
         den = 1
         for v in list(lin.values()) + [const]:
             den = den * v.denominator // _gcd(den, v.denominator)
-        left, right = [], []
+        left: list[str] = []
+        right: list[str] = []
         for k, v in sorted(lin.items(), key=lambda kv: self.int_leaf(self.by_id[kv[0]])):
             c = int(v * den)
             term = self.int_leaf(self.by_id[k])

@@ -31,8 +31,10 @@ class Houdini:
     invariants), and why the others fail."""
 
     def __init__(self, model: M.Model, system: System, timeout: float,
-                 candidates: tuple[M.Property, ...] | None = None) -> None:
+                 candidates: tuple[M.Property, ...] | None = None, *, minimize: bool = True) -> None:
         self.model = model
+        self.timeout = timeout
+        self.minimize = minimize
         self.candidates = model.invariants if candidates is None else candidates
         self.system = system
         self.solver: Solver = make_solver(model, timeout, cores=True)
@@ -80,6 +82,24 @@ class Houdini:
             if not dropped:
                 break
         self.proved = cands
+        if self.minimize:
+            for p in cands:
+                self.used[p.name] = self._minimal(p, self.used.get(p.name, ()))
+
+    def _minimal(self, p: M.Property, core: tuple[str, ...]) -> tuple[str, ...]:
+        """Drop, one at a time, the invariants ``p``'s consecution does not need (the
+        solver's core is small but not minimal)."""
+        need = list(core)
+        for name in list(core):
+            if name == p.name or len(need) <= 1:
+                continue
+            trial = [n for n in need if n != name]
+            with self.solver.frame():
+                self.solver.add(fire_condition(self.system, p, self.post))
+                out = self.solver.check(*[self.lits[n] for n in trial], timeout=min(self.timeout, 10.0))
+            if out.status == UNSAT:
+                need = trial
+        return tuple(need)
 
     def cti(self, p: M.Property) -> tuple[str, Path | None]:
         """A step from a state satisfying the proved invariants and ``p`` to one violating ``p``."""

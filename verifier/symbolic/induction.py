@@ -40,7 +40,7 @@ from verifier.symbolic.transition import System
 def run_induction(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None = None) -> R.CheckResult:
     clock = Clock()
     system = System(model)
-    h = Houdini(model, system, opts.timeout)
+    h = Houdini(model, system, opts.timeout, minimize=opts.minimize)
     h.run()
     proved = {p.name for p in h.proved}
     results: list[R.PropertyResult] = []
@@ -97,7 +97,8 @@ def _refute(model: M.Model, h: Houdini, p: M.Property, opts: ProveOptions,
                                note=f"{base}; {where}; shortest counterexample by bounded search")
     if ex.verdict == R.HOLDS:
         where += f"; it holds in all {ex.states:,} reachable states (explicit search)"
-    hint = "add a helper invariant that excludes the pre-state, or try --kinduction"
+    hint = ("add a helper invariant that excludes the pre-state (`verifier prove --chc` finds one), "
+            "or try --kinduction")
     return prop_result(model, p, R.INCONCLUSIVE, trace=cti, expect=expect,
                        note=f"{base}: the trace is a counterexample to induction, one step from a state "
                             f"where it holds to one where it fails; {where}: {hint}")

@@ -29,6 +29,7 @@ from verifier.symbolic.common import (
     prop_result,
     select,
 )
+from verifier.symbolic.errors import SymbolicMismatch
 from verifier.symbolic.houdini import Houdini
 from verifier.symbolic.options import ProveOptions
 from verifier.symbolic.solver import SAT, UNKNOWN, UNSAT, Solver
@@ -72,7 +73,7 @@ class _Chain:
 def run_kinduction(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None = None) -> R.CheckResult:
     clock = Clock()
     system = System(model)
-    h = Houdini(model, system, opts.timeout)
+    h = Houdini(model, system, opts.timeout, minimize=False)
     h.run()
     lemmas = list(h.proved)
     targets = select(model, opts.properties, ("invariant",))
@@ -99,7 +100,8 @@ def run_kinduction(model: M.Model, opts: ProveOptions, *, expect: dict[str, str]
             if out.status == SAT:
                 path = decode_path(model, base.states, base.steps, out.model)
                 trace = replay(model, path)
-                assert fires(p, path.states[-1])
+                if not fires(p, path.states[-1]):
+                    raise SymbolicMismatch(f"the solver's last state does not make {p.name} fire")
                 verdicts[p.name] = prop_result(model, p, R.VIOLATED, trace=trace, expect=expect,
                                                note=f"base case of {k}-induction fails")
                 open_.remove(p)

@@ -18,4 +18,5 @@ class ProveOptions:
                                                # (0: do not ask)
     completeness: bool = True                  # BMC: stop (complete) when no loop-free path is longer
     induct: bool = True                        # BMC: first prove what induction can (Houdini), search the rest
+    minimize: bool = True                      # induction: name a minimal set of invariants each proof used
     check_invariant: bool = True               # CHC: re-check the printed invariant with our checker

@@ -25,6 +25,7 @@ import z3
 from verifier import model as M
 from verifier import semantics as sem
 from verifier import typesys as T
+from verifier.symbolic import arith as A
 from verifier.symbolic import terms as K
 from verifier.symbolic import values as V
 from verifier.symbolic.encode import Encoder, Env, State, as_int, unwrap, within
@@ -325,7 +326,7 @@ class System:
             enabled = V.and_all(V.compare("<", _int(cur.values[c.var]), V.int_const(c.cap)) for c in counters)
             sel = sv.action == a.index
             err_parts.append(V.and_(sel, enabled, err))
-            bumped = {c.var: V.add(_int(cur.values[c.var]), V.int_const(1)) for c in counters}
+            bumped = {c.var: A.add(_int(cur.values[c.var]), V.int_const(1)) for c in counters}
             ends = [(p.guard, tuple(bumped.get(v, x) for v, x in enumerate(p.state))) for p in paths]
             if not ends:
                 continue
