@@ -83,12 +83,11 @@ def run_check(model: M.Model, opts: CheckOptions, *,
         raise EngineError(f"run-time error while computing the initial states: {err.message}",
                           "fix the `var` initial values or `init` conditions", err.span,
                           "E120") from None
-    return _result(model, opts, monitors, stepper, ex, expect or {}, packed, layout)
+    return _result(model, opts, monitors, stepper, ex, expect or {})
 
 
 def _result(model: M.Model, opts: CheckOptions, monitors: tuple[M.Property, ...],
-            stepper: Stepper, ex: Exploration, expect: dict[str, str], packed: bool,
-            layout: Layout) -> R.CheckResult:
+            stepper: Stepper, ex: Exploration, expect: dict[str, str]) -> R.CheckResult:
     props: list[R.PropertyResult] = []
     for i, p in enumerate(monitors):
         f = ex.found.get(i)
