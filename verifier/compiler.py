@@ -433,8 +433,11 @@ class _Gen:
         if op in ("//", "%"):
             self.numeric(a)
             self.numeric(b)
+            divisor = self.expr(b)
+            if _literal(divisor) and divisor not in ("True", "False", "None") and int(divisor) != 0:
+                return f"({self.expr(a)} {op} {divisor})"  # a non-zero constant: cannot fail
             fn = "_div" if op == "//" else "_mod"
-            return f"{fn}({self.expr(a)}, {self.expr(b)})"
+            return f"{fn}({self.expr(a)}, {divisor})"
         if op in ("in", "notin"):
             code = self.member(a, b)
             return code if op == "in" else f"(not {code})"

@@ -105,7 +105,7 @@ action Step {
 }
 action Mix(k: 0..1) {
   if k == 0 { either { x = 0 } or { y = 0 } } else { pick v in {1, 3} { x = v } }
-  require x + y < 7
+  require x + y < 7 and (x - y) % 3 != 2 or (x - 5) // 2 == -2
 }
 reachable Far: x == 4 and y == 4
 """,

@@ -59,6 +59,9 @@ def run_induction(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] 
             results.append(_refute(model, h, p, opts, expect))
     warnings = [f"reachable {p.name} is not checked by induction (use --bmc)"
                 for p in select(model, opts.properties, ("reachable",))]
+    if not h.error_free():
+        warnings.append("an action may fail with a run-time error in a state where the proved invariants "
+                        "hold; induction does not say whether such a state is reachable (use --bmc)")
     return make_result(model, "induction", results, complete=True, stop_reason=None, depth=1,
                        seconds=clock.seconds(), warnings=tuple(warnings))
 
