@@ -26,7 +26,7 @@ import z3
 from verifier import model as M
 from verifier import results as R
 from verifier.symbolic import values as V
-from verifier.symbolic.common import Clock, fire_condition, make_result, prop_result, select
+from verifier.symbolic.common import Clock, finite, fire_condition, make_result, prop_result, select
 from verifier.symbolic.fslprint import Printer, Unprintable
 from verifier.symbolic.options import BMC, ProveOptions
 from verifier.symbolic.solver import SAT, UNSAT, horn
@@ -74,7 +74,8 @@ def run_chc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
             if text is not None and opts.check_invariant:
                 checked = check_invariant(model, text, opts.timeout)
             found.append(Found(p.name, text, checked))
-            note = "proved for every value of the unbounded variables (Spacer)"
+            note = ("proved for every value of the unbounded variables (Spacer)" if not finite(model) else
+                    "proved by Spacer: it found an inductive invariant that implies it")
             if checked and checked != "inductive":
                 note += f"; the printed invariant: {checked}"
             results.append(prop_result(model, p, R.HOLDS, note=note, expect=expect))

@@ -42,6 +42,9 @@ class Printer:
     # -- leaves
     def base(self, lf: Leaf, upto: int | None = None) -> str:
         text = self.model.variables[lf.var].name
+        if lf.var >= self.model.n_spec_vars:
+            raise Unprintable(f"it depends on the fault counter {text}, which a spec cannot name "
+                              "(it holds under the model's fault caps)")
         steps = lf.path if upto is None else lf.path[:upto]
         for st in steps:
             match st:
