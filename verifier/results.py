@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +128,9 @@ class PropertyResult:
     doc: str | None = None
     expected: str | None = None  # "holds" / "violated" from the model, if given
     note: str | None = None
+    # A counterexample to induction (``verifier prove``): steps from a state where the
+    # invariants hold, not necessarily reachable, to one where this invariant fails.
+    cti: Trace | None = None
 
     @property
     def as_expected(self) -> bool | None:

@@ -174,6 +174,39 @@ def inconclusive() -> CheckResult:
     )
 
 
+def cti_trace() -> Trace:
+    """A counterexample to induction: its first state is not an initial state."""
+    s0 = (("role", smap(P="follower", S="master", T="follower")), ("lease", smap(P=2, S=0, T=0)))
+    s1 = (("role", smap(P="master", S="master", T="follower")), ("lease", smap(P=2, S=0, T=0)))
+    return Trace(s0, (Step("Elect", (("s", "P"),), False, s1),))
+
+
+def induction() -> CheckResult:
+    """`verifier prove`: one invariant refuted (a counterexample and a CTI), one not
+    inductive (a CTI only), one proved."""
+    return CheckResult(
+        model="triad_dual_master", spec_path=SPEC, engine="induction", complete=True,
+        stop_reason=None,
+        properties=(
+            PropertyResult(
+                "OneMaster", INVARIANT, VIOLATED, dual_master_trace(),
+                loc(42, "invariant OneMaster: count(s in Server: role[s] == master) <= 1"),
+                "at most one serving master", VIOLATED,
+                "not inductive; the pre-state of the counterexample to induction is unreachable; "
+                "shortest counterexample (3 steps) by bounded model checking", cti_trace()),
+            PropertyResult(
+                "LeaseExclusive", INVARIANT, INCONCLUSIVE, None,
+                loc(47, "invariant LeaseExclusive: forall s in Server: role[s] == master => lease[s] > 0"),
+                None, HOLDS, "not inductive: see the counterexample to induction", cti_trace()),
+            PropertyResult("TertiaryNeverMaster", INVARIANT, HOLDS, None,
+                           loc(50, "invariant TertiaryNeverMaster: role[T] != master"), None, HOLDS,
+                           "inductive on its own"),
+        ),
+        stats=Stats(depth=1, seconds=0.5),
+        warnings=("reachable FailoverHappens is not checked by induction (use --bmc)",),
+    )
+
+
 EVIL = "<script>alert(1)</script>"
 
 
@@ -202,4 +235,5 @@ def evil() -> CheckResult:
     )
 
 
-ALL = {"dual_master": dual_master, "inconclusive": inconclusive, "evil": evil}
+ALL = {"dual_master": dual_master, "inconclusive": inconclusive, "evil": evil,
+       "induction": induction}

@@ -31,7 +31,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_induction_is_the_default_and_exit_3_when_not_inductive(capsys) -> None:
     code, out, _ = run(capsys, str(SPECS / "mutex.fsl"))
     assert code == 3
-    assert "Engine           induction" in out and "counterexample to induction" in out
+    assert "Engine     induction" in out and "Counterexample to induction: MutualExclusion" in out
+    assert "States" not in out  # nothing enumerated: no state counts
 
 
 def test_induction_proves_with_helper(capsys, mutex_helped: str) -> None:

@@ -3,7 +3,9 @@ invariants each proof used, counterexamples to induction and what they mean."""
 
 from __future__ import annotations
 
-from tests.symbolic.conftest import MODELS, SPECS, by_name, load
+import pytest
+
+from tests.symbolic.conftest import MODELS, SPECS, by_name, explicit, load
 from verifier import results as R
 from verifier.config import load_model as load_config
 from verifier.load import load_model
@@ -32,11 +34,12 @@ def test_without_the_helper_a_cti_from_an_unreachable_state(spec) -> None:
     assert p.verdict == R.INCONCLUSIVE  # true, but not inductive: exit code 3
     assert "pre-state of the counterexample to induction is unreachable" in (p.note or "")
     assert "holds in all 20 reachable states" in (p.note or "")
-    assert p.trace is not None and len(p.trace.steps) == 1
-    pre = dict(p.trace.initial)
+    assert p.trace is None  # no execution: the pre-state is unreachable
+    assert p.cti is not None and len(p.cti.steps) == 1
+    pre = dict(p.cti.initial)
     critical = [k for k, v in pre["pc"].pairs if v == "critical"]  # type: ignore[union-attr]
     assert len(critical) == 1 and pre["lock"] is False  # someone critical without the lock
-    assert p.trace.steps[0].action == "Enter"
+    assert p.cti.steps[0].action == "Enter"
 
 
 def test_cti_with_a_reachable_pre_state_is_a_violation(spec) -> None:
@@ -82,4 +85,25 @@ def test_kinduction_base_case_finds_real_bugs(spec) -> None:
 
 def test_kinduction_gives_up_at_k_with_a_path(spec) -> None:
     p = by_name(run_kinduction(spec(mutex_text()), ProveOptions(mode=KINDUCTION, depth=2)))["MutualExclusion"]
-    assert p.verdict == R.INCONCLUSIVE and p.trace is not None and len(p.trace.steps) == 2
+    assert p.verdict == R.INCONCLUSIVE and p.trace is None
+    assert p.cti is not None and len(p.cti.steps) == 2
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in MODELS.glob("*.toml")))
+def test_induction_on_shipped_models_agrees_with_explicit(name: str) -> None:
+    """Per invariant: proved only if the explicit engine found it true; refuted only if it
+    found it false, with a counterexample exactly as long; inconclusive only for a true
+    invariant, and then with a counterexample to induction to show."""
+    cfg = load_config(MODELS / f"{name}.toml")
+    model = load_model(cfg)
+    ex = by_name(explicit(model, properties=cfg.properties))
+    result = run_induction(model, ProveOptions(properties=cfg.properties))
+    assert result.properties, name
+    for p in result.properties:
+        e = ex[p.name]
+        if p.verdict == R.VIOLATED:
+            assert e.verdict == R.VIOLATED and p.trace is not None and e.trace is not None, p.name
+            assert len(p.trace.steps) == len(e.trace.steps), p.name
+        else:
+            assert e.verdict == R.HOLDS, (p.name, p.verdict, p.note)
+            assert p.verdict == R.HOLDS or (p.verdict == R.INCONCLUSIVE and p.cti is not None), p.name

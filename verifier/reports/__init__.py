@@ -83,14 +83,15 @@ def render(result: CheckResult, fmt: str, **opts: bool) -> str:
                                        "(color, full_states)")])
 
 
-def itf_file_name(prop: str, taken: set[str]) -> str:
-    """``trace-<property>.itf.json`` with the name made safe for any file system; a
-    name that clashes after cleaning (or differs only in case) gets ``-2``, ``-3``..."""
+def itf_file_name(prop: str, taken: set[str], prefix: str = "trace") -> str:
+    """``trace-<property>.itf.json`` (``cti-`` for a counterexample to induction) with
+    the name made safe for any file system; a name that clashes after cleaning (or
+    differs only in case) gets ``-2``, ``-3``..."""
     stem = re.sub(r"[^A-Za-z0-9_.-]", "_", prop).strip(".") or "property"
-    name, n = f"trace-{stem}.itf.json", 1
+    name, n = f"{prefix}-{stem}.itf.json", 1
     while name.lower() in taken:
         n += 1
-        name = f"trace-{stem}-{n}.itf.json"
+        name = f"{prefix}-{stem}-{n}.itf.json"
     taken.add(name.lower())
     return name
 
@@ -99,7 +100,8 @@ def write_reports(result: CheckResult, out_dir: Path, *,
                   formats: Sequence[str] = ("md", "html", "json", "itf", "txt")) -> list[Path]:
     """Write the chosen reports into ``out_dir`` (created if needed): report.md,
     report.html, result.json, report.txt and, for "itf", one
-    ``trace-<property>.itf.json`` per property with a trace. Returns the paths
+    ``trace-<property>.itf.json`` per property with a trace (and
+    ``cti-<property>.itf.json`` per counterexample to induction). Returns the paths
     written, in the order of ``formats``. Files are UTF-8 with ``\\n`` line ends."""
     unknown = [f for f in formats if f not in REPORT_FILES and f != "itf"]
     if unknown:
@@ -112,13 +114,17 @@ def write_reports(result: CheckResult, out_dir: Path, *,
         if fmt == "itf":
             taken: set[str] = set()
             for p in result.properties:
-                if p.trace is None:
-                    continue
-                meta = {"source": result.spec_path, "model": result.model,
-                        "property": p.name, "kind": p.kind, "verdict": p.verdict}
-                path = out_dir / itf_file_name(p.name, taken)
-                path.write_bytes(itf_text(p.trace, meta=meta).encode("utf-8"))
-                written.append(path)
+                for prefix, trace in (("trace", p.trace), ("cti", p.cti)):
+                    if trace is None:
+                        continue
+                    meta = {"source": result.spec_path, "model": result.model,
+                            "property": p.name, "kind": p.kind, "verdict": p.verdict}
+                    if prefix == "cti":
+                        meta["description"] = ("counterexample to induction: the first state "
+                                               "need not be reachable")
+                    path = out_dir / itf_file_name(p.name, taken, prefix)
+                    path.write_bytes(itf_text(trace, meta=meta).encode("utf-8"))
+                    written.append(path)
             continue
         text = render(result, "text" if fmt == "txt" else fmt)
         path = out_dir / REPORT_FILES[fmt]

@@ -22,7 +22,7 @@ from verifier.reports.timeline import (
     text_colour,
     timeline_of,
 )
-from verifier.results import HOLDS, CheckResult, DisplayState, PropertyResult, format_value
+from verifier.results import HOLDS, CheckResult, DisplayState, Trace, format_value
 
 PHONE_WIDTH = 360  # a timeline wider than this gets a "swipe sideways" hint on small screens
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -136,12 +136,12 @@ def _anchor(index: int) -> str:
 def _verdicts(result: CheckResult) -> str:
     if not result.properties:
         return '<p class="muted">No properties.</p>'
-    traced = {id(p) for p in sm.traced(result)}
     rows = []
     for i, (p, r) in enumerate(zip(result.properties, sm.verdict_rows(result), strict=True)):
         name = _code(r.name)
-        if id(p) in traced:
-            name = f'<a href="#{_anchor(i)}">{name}</a>'
+        if p.trace is not None or p.cti is not None:
+            anchor = _anchor(i) + ("" if p.trace is not None else "-cti")
+            name = f'<a href="#{anchor}">{name}</a>'
         rows.append(
             f"<tr><td>{name}</td><td>{_e(r.kind)}</td>"
             f'<td class="verdict {_TONE_CLASS[r.tone]}">{_e(r.verdict)}</td>'
@@ -161,10 +161,8 @@ def _state_pre(state: DisplayState, changed: frozenset[str] = frozenset()) -> st
     return "<pre>" + "\n".join(lines) + "</pre>"
 
 
-def _steps_table(p: PropertyResult, anchor: str) -> str:
-    assert p.trace is not None
-    trace = p.trace
-    rows = [(f'<tr id="{anchor}-step-0"><td>0</td><td><em>initial state</em></td>'
+def _steps_table(trace: Trace, anchor: str, cti: bool) -> str:
+    rows = [(f'<tr id="{anchor}-step-0"><td>0</td><td><em>{_e(sm.start_label(cti))}</em></td>'
              f"<td>{_state_pre(trace.initial)}</td></tr>")]
     prev = trace.initial
     for view in step_views(trace):
@@ -191,10 +189,9 @@ def _steps_table(p: PropertyResult, anchor: str) -> str:
             f"<th>Changes</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
-def _legend(p: PropertyResult, colours: Colours, has_faults: bool) -> str:
-    assert p.trace is not None
+def _legend(trace: Trace, colours: Colours, has_faults: bool) -> str:
     items = []
-    for label in legend(timeline_of(p.trace)):
+    for label in legend(timeline_of(trace)):
         fill = colours.fill(label)
         items.append(f'<li><span class="swatch" style="background:{fill};'
                      f'color:{text_colour(fill)}"></span>{_code(format_value(label))}</li>')
@@ -203,11 +200,11 @@ def _legend(p: PropertyResult, colours: Colours, has_faults: bool) -> str:
     return f'<ul class="legend">{"".join(items)}</ul>'
 
 
-def _trace_section(p: PropertyResult, index: int, colours: Colours) -> str:
-    assert p.trace is not None
-    anchor = _anchor(index)
+def _trace_section(s: sm.Shown, colours: Colours) -> str:
+    p, trace = s.prop, s.trace
+    anchor = _anchor(s.index) + ("-cti" if s.cti else "")
     parts = [f'<section class="trace" id="{anchor}">',
-             (f"<h2>{_e(sm.trace_title(p))}: {_code(p.name)} "
+             (f"<h2>{_e(sm.trace_title(p, s.cti))}: {_code(p.name)} "
               f'<span class="badge">{_e(p.kind)}</span> '
               f'<span class="badge">{_e(p.verdict)}</span></h2>')]
     if p.doc:
@@ -218,8 +215,10 @@ def _trace_section(p: PropertyResult, index: int, colours: Colours) -> str:
         if p.location.source_line:
             parts.append(f'<pre class="src"><span class="ln">{p.location.line} | </span>'
                          f"{_e(p.location.source_line)}</pre>")
-    tl = timeline_of(p.trace)
-    ending = sm.ending(p)
+    if s.cti:
+        parts.append(f'<p class="doc">{_e(sm.cti_intro(s))}</p>')
+    tl = timeline_of(trace)
+    ending = sm.ending(p, trace, s.cti)
     parts.append("<h3>Timeline</h3>")
     if tl.lanes:
         if tl.derived_from is not None:
@@ -231,15 +230,15 @@ def _trace_section(p: PropertyResult, index: int, colours: Colours) -> str:
         parts.append("</div>")
         if timeline_width(tl) > PHONE_WIDTH:
             parts.append('<p class="scroll-hint">Swipe sideways to see every step →</p>')
-        parts.append(_legend(p, colours, bool(tl.faults)) + "</div>")
+        parts.append(_legend(trace, colours, bool(tl.faults)) + "</div>")
     else:
         parts.append('<p class="muted">No lanes: the trace has no map over an enum to draw; '
                      "a <code>lane s in D: label</code> annotation in the spec chooses one.</p>")
-    n = len(p.trace.steps)
+    n = len(trace.steps)
     parts.append(f"<h3>Steps ({n})</h3>")
-    parts.append(_steps_table(p, anchor))
-    if not (p.trace.steps and p.trace.steps[-1].state is None):  # else the table says it
-        tone = "good" if p.verdict == HOLDS else ""
+    parts.append(_steps_table(trace, anchor, s.cti))
+    if not (trace.steps and trace.steps[-1].state is None):  # else the table says it
+        tone = "good" if p.verdict == HOLDS and not s.cti else ""
         parts.append(f'<p class="ending-line {tone}">{_e(ending)}</p>')
     parts.append("</section>")
     return "\n".join(parts)
@@ -261,7 +260,7 @@ def _coverage(result: CheckResult) -> str:
 
 
 def render_html(result: CheckResult) -> str:
-    timelines = [timeline_of(p.trace) for p in sm.traced(result) if p.trace is not None]
+    timelines = [timeline_of(s.trace) for s in sm.shown(result)]
     colours = assign_colours(timelines)
     outcome_tone = _TONE_CLASS[sm.overall_tone(result)]
     body = [
@@ -275,9 +274,8 @@ def render_html(result: CheckResult) -> str:
         _verdicts(result),
         "</section>",
     ]
-    for i, p in enumerate(result.properties):
-        if p.trace is not None:
-            body.append(_trace_section(p, i, colours))
+    for s in sm.shown(result):
+        body.append(_trace_section(s, colours))
     body += ['<section id="statistics"><h2>Statistics</h2>',
              _facts(sm.statistics_facts(result)), "</section>"]
     if result.coverage:

@@ -99,7 +99,8 @@ def result_to_dict(r: CheckResult) -> dict[str, Any]:
                   "bytes_per_state": s.bytes_per_state, "initial_states": s.initial_states},
         "properties": [{"name": p.name, "kind": p.kind, "verdict": p.verdict,
                         "expected": p.expected, "doc": p.doc, "note": p.note,
-                        "location": _location(p.location), "trace": _trace(p.trace)}
+                        "location": _location(p.location), "trace": _trace(p.trace),
+                        "cti": _trace(p.cti)}
                        for p in r.properties],
         "coverage": [{"name": c.name, "fault": c.fault, "enabled": c.enabled,
                       "taken": c.taken, "location": _location(c.location)}
@@ -303,7 +304,7 @@ def result_from_json(text: str, *, source: str = "<result>") -> CheckResult:
     for i, p in enumerate(rd.as_list(o["properties"], "$.properties")):
         at = f"$.properties[{i}]"
         po = rd.as_obj(p, at, ("name", "kind", "verdict", "expected", "doc", "note",
-                            "location", "trace"))
+                            "location", "trace", "cti"))
         props.append(PropertyResult(
             name=rd.as_str(po["name"], f"{at}.name"),
             kind=rd.as_str(po["kind"], f"{at}.kind"),
@@ -313,6 +314,7 @@ def result_from_json(text: str, *, source: str = "<result>") -> CheckResult:
             doc=rd.opt_str(po["doc"], f"{at}.doc"),
             expected=rd.opt_str(po["expected"], f"{at}.expected"),
             note=rd.opt_str(po["note"], f"{at}.note"),
+            cti=_read_trace(rd, po["cti"], f"{at}.cti"),
         ))
     coverage = []
     for i, c in enumerate(rd.as_list(o["coverage"], "$.coverage")):

@@ -52,9 +52,9 @@ def _table(header: list[str], rows: list[list[str]], align: str = "") -> list[st
 _VERDICT_MARK = {sm.GOOD: "✅", sm.BAD: "❌", sm.WARN: "⚠️", sm.PLAIN: ""}
 
 
-def _trace_table(p: PropertyResult, trace: Trace) -> list[str]:
+def _trace_table(p: PropertyResult, trace: Trace, cti: bool = False) -> list[str]:
     initial = "<br>".join(code(f"{n} = {format_value(v)}") for n, v in trace.initial)
-    rows = [["0", "*initial state*", initial or "*(no variables)*"]]
+    rows = [["0", f"*{sm.start_label(cti)}*", initial or "*(no variables)*"]]
     for view in step_views(trace):
         action = f"**{code(view.step.label())}**"
         if view.step.fault:
@@ -68,13 +68,13 @@ def _trace_table(p: PropertyResult, trace: Trace) -> list[str]:
         rows.append([str(view.number), action, changes])
     lines = _table(["step", "action", "changes"], rows, "rll")
     if not (trace.steps and trace.steps[-1].state is None):
-        lines += ["", f"**{text(sm.ending(p))}**"]
+        lines += ["", f"**{text(sm.ending(p, trace, cti))}**"]
     return lines
 
 
-def _property_section(p: PropertyResult) -> list[str]:
-    assert p.trace is not None
-    lines = ["", f"## {sm.trace_title(p)}: {code(p.name)} ({p.kind}, {p.verdict})", ""]
+def _property_section(s: sm.Shown) -> list[str]:
+    p = s.prop
+    lines = ["", f"## {sm.trace_title(p, s.cti)}: {code(p.name)} ({p.kind}, {p.verdict})", ""]
     if p.doc:
         lines += [f"> {text(p.doc)}", ""]
     where = sm.location_text(p)
@@ -83,7 +83,9 @@ def _property_section(p: PropertyResult) -> list[str]:
         if p.location.source_line:
             line += f": {code(p.location.source_line.strip())}"
         lines += [line, ""]
-    lines += _trace_table(p, p.trace)
+    if s.cti:
+        lines += [text(sm.cti_intro(s)), ""]
+    lines += _trace_table(p, s.trace, s.cti)
     return lines
 
 
@@ -104,8 +106,8 @@ def render_markdown(result: CheckResult) -> str:
     else:
         lines.append("*(no properties)*")
 
-    for p in sm.traced(result):
-        lines += _property_section(p)
+    for s in sm.shown(result):
+        lines += _property_section(s)
 
     lines += ["", "## Statistics", ""]
     # Numbers formatted by summary.py, nothing from the spec: no escaping needed.

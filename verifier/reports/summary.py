@@ -21,6 +21,7 @@ from verifier.results import (
     VIOLATED,
     CheckResult,
     PropertyResult,
+    Trace,
     format_value,
 )
 
@@ -86,15 +87,34 @@ def overview_facts(result: CheckResult) -> tuple[Fact, ...]:
     return tuple(facts)
 
 
+SYMBOLIC_SEARCH = {
+    "induction": "symbolic proof by induction (no states enumerated)",
+    "k-induction": "symbolic proof by k-induction (no states enumerated)",
+    "chc": "symbolic proof for every reachable state, unbounded (Z3 Spacer)",
+}
+
+
+def is_symbolic(result: CheckResult) -> bool:
+    """Results of `verifier prove`: no states are enumerated, so state counts mean nothing."""
+    return result.engine in SYMBOLIC_SEARCH or result.engine == "bmc"
+
+
 def statistics_facts(result: CheckResult) -> tuple[Fact, ...]:
     s = result.stats
+    # Zero means "not recorded": reports meant to be byte-identical leave run
+    # times and memory out.
+    time = Fact("Time", seconds(s.seconds) if s.seconds > 0 else NOT_RECORDED)
+    if result.engine == "bmc":
+        return (Fact("Depth", f"{count(s.depth)} steps unrolled"), time)
+    if result.engine == "k-induction":
+        return (Fact("Depth", f"k up to {count(s.depth)}"), time)
+    if is_symbolic(result):
+        return (time,)
     return (
         Fact("States", f"{count(s.states)} distinct ({count(s.initial_states)} initial)"),
         Fact("Transitions", count(s.transitions)),
         Fact("Depth", count(s.depth)),
-        # Zero means "not recorded": reports meant to be byte-identical leave run
-        # times and memory out.
-        Fact("Time", seconds(s.seconds) if s.seconds > 0 else NOT_RECORDED),
+        time,
         Fact("Speed", f"{s.states_per_second:,.0f} states/s" if s.seconds > 0 else NOT_RECORDED),
         Fact("Peak memory", f"{s.peak_memory_mb:,.1f} MB" if s.peak_memory_mb > 0
              else NOT_RECORDED),
@@ -103,9 +123,13 @@ def statistics_facts(result: CheckResult) -> tuple[Fact, ...]:
 
 
 def search_status(result: CheckResult) -> str:
-    if result.complete:
-        return "complete (every reachable state explored)"
-    return f"incomplete: {result.stop_reason or 'stopped early'}"
+    if not result.complete:
+        return f"incomplete: {result.stop_reason or 'stopped early'}"
+    if result.engine == "bmc":
+        return "complete: every property decided (see the notes)"
+    if result.engine in SYMBOLIC_SEARCH:
+        return SYMBOLIC_SEARCH[result.engine]
+    return "complete (every reachable state explored)"
 
 
 def outcome_line(result: CheckResult) -> str:
@@ -173,13 +197,56 @@ def traced(result: CheckResult) -> tuple[PropertyResult, ...]:
     return tuple(p for p in result.properties if p.trace is not None)
 
 
-def trace_title(p: PropertyResult) -> str:
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """One trace section of a report: the property's execution (``cti=False``) or its
+    counterexample to induction (``cti=True``); ``index`` is the property's position,
+    ``trace`` the trace shown."""
+
+    index: int
+    prop: PropertyResult
+    trace: Trace
+    cti: bool
+
+
+def shown(result: CheckResult) -> tuple[Shown, ...]:
+    """Every trace a report shows, in result order: per property its execution first,
+    then its counterexample to induction."""
+    out = []
+    for i, p in enumerate(result.properties):
+        if p.trace is not None:
+            out.append(Shown(i, p, p.trace, False))
+        if p.cti is not None:
+            out.append(Shown(i, p, p.cti, True))
+    return tuple(out)
+
+
+def trace_title(p: PropertyResult, cti: bool = False) -> str:
     """``Counterexample``, ``Witness`` or ``Trace``, by the property's verdict."""
+    if cti:
+        return "Counterexample to induction"
     if p.verdict == VIOLATED:
         return "Counterexample"
     if p.verdict == HOLDS:
         return "Witness"
     return "Trace"
+
+
+def start_label(cti: bool) -> str:
+    """What state 0 of a trace is."""
+    if cti:
+        return "pre-state: the assumed invariants hold; not necessarily reachable"
+    return "initial state"
+
+
+def cti_intro(s: Shown) -> str:
+    """One sentence before a counterexample to induction."""
+    n = len(s.trace.steps)
+    steps = "One step" if n == 1 else f"{n} steps"
+    return (f"{steps} from a state where {s.prop.name} and the invariants assumed with it "
+            f"hold to one where {s.prop.name} fails. The note above says whether that first "
+            "state is reachable; if it is not, a helper invariant that excludes it lets the "
+            "proof go through.")
 
 
 def location_text(p: PropertyResult) -> str | None:
@@ -188,9 +255,11 @@ def location_text(p: PropertyResult) -> str | None:
     return f"{p.location.path}:{p.location.line}"
 
 
-def ending(p: PropertyResult) -> str:
-    """What the last state of the trace shows, in words."""
-    trace = p.trace
+def ending(p: PropertyResult, trace: Trace | None = None, cti: bool = False) -> str:
+    """What the last state of the trace (default: the property's) shows, in words."""
+    trace = p.trace if trace is None else trace
+    if cti:
+        return f"invariant {p.name} is false in this state"
     if trace is not None and trace.steps and trace.steps[-1].state is None:
         return f"runtime error: {trace.error or 'the step failed'}"
     if p.kind == DEADLOCK:

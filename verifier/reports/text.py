@@ -77,8 +77,9 @@ def _state_lines(state: DisplayState, indent: str, st: _Style,
     return lines
 
 
-def _trace_lines(p: PropertyResult, trace: Trace, st: _Style, full_states: bool) -> list[str]:
-    lines = [f"  {st('State 0', 'bold')}  (initial state)"]
+def _trace_lines(p: PropertyResult, trace: Trace, st: _Style, full_states: bool,
+                 cti: bool = False) -> list[str]:
+    lines = [f"  {st('State 0', 'bold')}  ({sm.start_label(cti)})"]
     lines += _state_lines(trace.initial, "     ", st)
     prev = trace.initial
     for view in step_views(trace):
@@ -102,13 +103,14 @@ def _trace_lines(p: PropertyResult, trace: Trace, st: _Style, full_states: bool)
         if view.step.state is not None:
             prev = view.step.state
     if not (trace.steps and trace.steps[-1].state is None):
-        lines.append("  " + st(clean(sm.ending(p)), "red" if p.verdict == VIOLATED else "green"))
+        bad = cti or p.verdict == VIOLATED
+        lines.append("  " + st(clean(sm.ending(p, trace, cti)), "red" if bad else "green"))
     return lines
 
 
-def _property_section(p: PropertyResult, st: _Style, full_states: bool) -> list[str]:
-    assert p.trace is not None
-    title = f"{sm.trace_title(p)}: {clean(p.name)} ({p.kind}, {p.verdict})"
+def _property_section(s: sm.Shown, st: _Style, full_states: bool) -> list[str]:
+    p = s.prop
+    title = f"{sm.trace_title(p, s.cti)}: {clean(p.name)} ({p.kind}, {p.verdict})"
     lines = ["", st(f"== {title} ==", "bold")]
     if p.doc:
         lines.append(f"  {clean(p.doc)}")
@@ -117,9 +119,11 @@ def _property_section(p: PropertyResult, st: _Style, full_states: bool) -> list[
         lines.append(f"  at {clean(where)}")
         if p.location.source_line:
             lines.append(st(f"  {p.location.line:>5} | {clean(p.location.source_line)}", "dim"))
-    steps = len(p.trace.steps)
+    if s.cti:
+        lines.append(f"  {clean(sm.cti_intro(s))}")
+    steps = len(s.trace.steps)
     lines.append(f"  {steps} step{'s' if steps != 1 else ''}:")
-    lines += _trace_lines(p, p.trace, st, full_states)
+    lines += _trace_lines(p, s.trace, st, full_states, s.cti)
     return lines
 
 
@@ -141,8 +145,8 @@ def render_text(result: CheckResult, *, color: bool = False, full_states: bool =
         if r.note:
             lines.append(f"  note on {clean(r.name)}: {clean(r.note)}")
 
-    for p in sm.traced(result):
-        lines += _property_section(p, st, full_states)
+    for s in sm.shown(result):
+        lines += _property_section(s, st, full_states)
 
     if result.coverage:
         lines += ["", st("Coverage", "bold") + " (enabled: states where the action could fire;"

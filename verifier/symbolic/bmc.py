@@ -117,6 +117,7 @@ def run_bmc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
     runtime: R.Trace | None = None
     runtime_unknown: str | None = None
     complete = False
+    diameter: int | None = None  # the longest loop-free path, once known
     for d in range(opts.depth + 1):
         open_ = [p for p in props if p.name not in found and p.name not in unknown and p.name not in proved]
         _check_properties(model, system, un, open_, found, unknown, d)
@@ -139,6 +140,7 @@ def run_bmc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
             out = solver.check(*un.loop_free)
             if out.status == UNSAT:
                 complete = True
+                diameter = d
                 break
         if on_depth is not None:
             on_depth(d, clock.seconds())
@@ -161,7 +163,7 @@ def run_bmc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
         elif complete:
             verdict = R.HOLDS if p.kind == "invariant" else R.VACUOUS
             results.append(prop_result(model, p, verdict, expect=expect,
-                                       note=f"complete: no loop-free path longer than {un.depth - 1} steps"))
+                                       note=f"complete: no loop-free path longer than {diameter} steps"))
         else:
             what = "no violation" if p.kind == "invariant" else "not reached"
             results.append(prop_result(model, p, R.INCONCLUSIVE, expect=expect,
@@ -176,7 +178,8 @@ def run_bmc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
             warnings.append(f"reachable {r.name} is never reached: the model may be vacuous")
     stop = None if complete else f"depth bound ({opts.depth})"
     return make_result(model, "bmc", results, complete=complete, stop_reason=stop,
-                       depth=un.depth, seconds=clock.seconds(), warnings=tuple(warnings))
+                       depth=un.depth if diameter is None else diameter, seconds=clock.seconds(),
+                       warnings=tuple(warnings))
 
 
 def _check_properties(model: M.Model, system: System, un: Unrolling, open_: list[M.Property],

@@ -30,6 +30,7 @@ from verifier.symbolic.common import (
     prop_result,
     select,
 )
+from verifier.symbolic.errors import SymbolicMismatch
 from verifier.symbolic.houdini import Houdini
 from verifier.symbolic.options import BMC, ProveOptions
 from verifier.symbolic.reach import REACHABLE, UNREACHABLE, explicit_invariant, state_reachability
@@ -76,32 +77,52 @@ def _refute(model: M.Model, h: Houdini, p: M.Property, opts: ProveOptions,
     helpers = [q.name for q in h.proved if q.name != p.name]
     base = f"not inductive (with {', '.join(helpers)})" if helpers else "not inductive"
     if opts.reach_limit <= 0:
-        return prop_result(model, p, R.INCONCLUSIVE, trace=cti, expect=expect,
-                           note=f"{base}: the trace is a counterexample to induction (its pre-state's "
-                                "reachability was not checked)")
+        return _result(model, p, R.INCONCLUSIVE, cti, expect,
+                       f"{base}: see the counterexample to induction (its pre-state's reachability "
+                       "was not checked)")
     reach = state_reachability(model, path.states[0], opts.reach_limit)
     if reach.answer == REACHABLE:
-        where = f"the pre-state of a counterexample to induction is reachable in {reach.depth} steps"
+        where = f"the pre-state of the counterexample to induction is reachable in {reach.depth} steps"
     elif reach.answer == UNREACHABLE:
         where = ("the pre-state of the counterexample to induction is unreachable (the explicit search "
                  "finished without meeting it)")
     else:
         where = f"whether the pre-state of the counterexample to induction is reachable is unknown ({reach.why})"
     ex = explicit_invariant(model, p, opts.reach_limit)
-    if ex.verdict == R.VIOLATED and ex.trace is not None:
-        return prop_result(model, p, R.VIOLATED, trace=ex.trace, expect=expect,
-                           note=f"{base}; {where}; shortest counterexample by explicit search")
-    if reach.answer == REACHABLE:
-        bmc = run_bmc(model, replace(opts, mode=BMC, depth=reach.depth + 1, properties=(p.name,),
-                                     completeness=False))
-        found = next((r for r in bmc.properties if r.name == p.name and r.verdict == R.VIOLATED), None)
-        if found is not None:
-            return prop_result(model, p, R.VIOLATED, trace=found.trace, expect=expect,
-                               note=f"{base}; {where}; shortest counterexample by bounded search")
+    if ex.verdict == R.VIOLATED or reach.answer == REACHABLE:
+        # A real violation: the counterexample shown is bounded model checking's own,
+        # cross-checked against the explicit engine's shortest one.
+        known = len(ex.trace.steps) if ex.verdict == R.VIOLATED and ex.trace is not None else None
+        depth = known if known is not None else reach.depth + 1
+        bmc = run_bmc(model, replace(opts, mode=BMC, depth=depth, properties=(p.name,),
+                                     completeness=False, induct=False))
+        got = next(r for r in bmc.properties if r.name == p.name)
+        if got.verdict == R.VIOLATED and got.trace is not None:
+            n = len(got.trace.steps)
+            if known is not None and n != known:
+                raise SymbolicMismatch(f"{p.name}: bounded model checking found a {n}-step "
+                                       f"counterexample, the explicit engine's shortest has {known}")
+            agree = "; the explicit engine agrees" if known is not None else ""
+            return _result(model, p, R.VIOLATED, cti, expect,
+                           f"{base}; {where}; shortest counterexample ({n} steps) by bounded model "
+                           f"checking{agree}", trace=got.trace)
+        if known is not None and got.verdict == R.INCONCLUSIVE and not (got.note or "").startswith(
+                "solver unknown"):
+            raise SymbolicMismatch(f"{p.name}: the explicit engine has a {known}-step counterexample, "
+                                   f"bounded model checking to depth {depth} found none")
+        if ex.verdict == R.VIOLATED and ex.trace is not None:
+            return _result(model, p, R.VIOLATED, cti, expect,
+                           f"{base}; {where}; shortest counterexample by explicit search (bounded "
+                           f"model checking: {got.note})", trace=ex.trace)
     if ex.verdict == R.HOLDS:
         where += f"; it holds in all {ex.states:,} reachable states (explicit search)"
     hint = ("add a helper invariant that excludes the pre-state (`verifier prove --chc` finds one), "
             "or try --kinduction")
-    return prop_result(model, p, R.INCONCLUSIVE, trace=cti, expect=expect,
-                       note=f"{base}: the trace is a counterexample to induction, one step from a state "
-                            f"where it holds to one where it fails; {where}: {hint}")
+    return _result(model, p, R.INCONCLUSIVE, cti, expect,
+                   f"{base}: see the counterexample to induction, one step from a state where it "
+                   f"holds to one where it fails; {where}: {hint}")
+
+
+def _result(model: M.Model, p: M.Property, verdict: str, cti: R.Trace,
+            expect: dict[str, str] | None, note: str, trace: R.Trace | None = None) -> R.PropertyResult:
+    return replace(prop_result(model, p, verdict, trace=trace, expect=expect, note=note), cti=cti)

@@ -16,6 +16,8 @@ trace.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from verifier import model as M
 from verifier import results as R
 from verifier.symbolic import values as V
@@ -127,10 +129,12 @@ def run_kinduction(model: M.Model, opts: ProveOptions, *, expect: dict[str, str]
                 path = decode_path(model, chain.states, chain.steps, zmodel)
                 last_cti[p.name] = replay(model, path, initial=False)
     for p in open_:
-        verdicts[p.name] = prop_result(model, p, R.INCONCLUSIVE, trace=last_cti.get(p.name), expect=expect,
-                                       note=f"not {opts.depth}-inductive: a loop-free path of {opts.depth} "
-                                            "steps where it holds until the last state (which may start "
-                                            "in an unreachable state)")
+        verdicts[p.name] = replace(
+            prop_result(model, p, R.INCONCLUSIVE, expect=expect,
+                        note=f"not {opts.depth}-inductive: the counterexample to induction is a loop-free "
+                             f"path of {opts.depth} steps where it holds until the last state (it may "
+                             "start in an unreachable state)"),
+            cti=last_cti.get(p.name))
     results = [verdicts[p.name] for p in targets]
     warnings = tuple(f"reachable {p.name} is not checked by k-induction (use --bmc)"
                      for p in select(model, opts.properties, ("reachable",)))
