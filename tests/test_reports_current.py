@@ -14,8 +14,7 @@ import pytest
 from verifier.cli import without_timings
 from verifier.config import load_model as load_config
 from verifier.engine import run_check
-from verifier.engine.options import CheckOptions
-from verifier.load import load_model
+from verifier.load import check_options, load_model
 from verifier.reports import write_reports
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,20 +54,13 @@ PINNED_STATES = {
 
 
 
-def _options(cfg) -> CheckOptions:  # type: ignore[no-untyped-def]
-    lim = cfg.limits
-    return CheckOptions(properties=cfg.properties, deadlock=cfg.deadlock,
-                        stop_at_first=cfg.stop_at_first, vacuity_is_error=cfg.vacuity == "error",
-                        max_states=lim.states, max_depth=lim.depth, max_seconds=None,
-                        max_memory_mb=None, graph_max_nodes=cfg.graph_max_nodes)
-
-
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
 def test_committed_reports_are_current(path: Path, tmp_path: Path,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)  # paths in reports are as `verifier check models/` writes them
     cfg = load_config(Path("models") / path.name)
-    result = run_check(load_model(cfg), _options(cfg), expect=dict(cfg.expect))
+    result = run_check(load_model(cfg), check_options(cfg, resource_limits=False),
+                       expect=dict(cfg.expect))
     assert result.complete
     assert result.stats.states == PINNED_STATES[cfg.name]
     assert all(p.as_expected is not False for p in result.properties), \

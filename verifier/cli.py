@@ -229,18 +229,11 @@ def _configs(targets: list[str]) -> list[ModelConfig | SpecError]:
 
 
 def _options(cfg: ModelConfig, args: argparse.Namespace) -> Any:
-    from verifier.engine.options import CheckOptions
+    from verifier.load import check_options
 
-    lim = cfg.limits
-    return CheckOptions(
-        properties=cfg.properties, deadlock=cfg.deadlock or args.deadlock,
-        stop_at_first=cfg.stop_at_first, vacuity_is_error=cfg.vacuity == "error",
-        max_states=lim.states, max_depth=lim.depth, max_seconds=lim.time,
-        max_memory_mb=lim.memory_mb,
-        compiled={"auto": "auto", "compiled": "on", "reference": "off"}[args.engine],
-        progress=getattr(args, "progress", False) or (
-            not args.quiet and not args.json and sys.stderr.isatty()),
-        graph_max_nodes=cfg.graph_max_nodes)
+    return check_options(cfg, engine=args.engine, deadlock=args.deadlock,
+                         progress=getattr(args, "progress", False) or (
+                             not args.quiet and not args.json and sys.stderr.isatty()))
 
 
 def exit_code(result: R.CheckResult) -> int:
@@ -411,7 +404,7 @@ def _fmt(args: argparse.Namespace) -> int:
 def _graph(args: argparse.Namespace) -> int:
     from verifier.engine import EngineError
     from verifier.graph import GraphTooLarge, build_graph, summarize, write_graph
-    from verifier.load import load_model
+    from verifier.load import check_options, load_model
 
     items = _configs([args.target])
     item = items[0]
@@ -421,7 +414,7 @@ def _graph(args: argparse.Namespace) -> int:
     if args.max_nodes:
         cfg = dataclasses.replace(cfg, graph_max_nodes=args.max_nodes)
     model = load_model(cfg)
-    opts = _options(cfg, argparse.Namespace(engine="auto", deadlock=False, quiet=True, json=False))
+    opts = check_options(cfg)
     try:
         g = build_graph(model, opts)
         paths = write_graph(model, opts, args.out / cfg.name, g)

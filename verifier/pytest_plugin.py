@@ -105,16 +105,9 @@ class ModelFile(pytest.File):
 
     def _check(self) -> R.CheckResult:
         from verifier.engine import EngineError, run_check
-        from verifier.engine.options import CheckOptions
+        from verifier.load import check_options
 
-        lim = self.cfg.limits
-        engine = self.config.getoption("verifier_engine")
-        opts = CheckOptions(
-            properties=self.cfg.properties, deadlock=self.cfg.deadlock,
-            stop_at_first=self.cfg.stop_at_first, vacuity_is_error=self.cfg.vacuity == "error",
-            max_states=lim.states, max_depth=lim.depth, max_seconds=lim.time,
-            max_memory_mb=lim.memory_mb,
-            compiled={"auto": "auto", "compiled": "on", "reference": "off"}[engine])
+        opts = check_options(self.cfg, engine=self.config.getoption("verifier_engine"))
         try:
             result = run_check(self.model, opts, expect=dict(self.cfg.expect))
         except EngineError as e:
