@@ -50,13 +50,22 @@ def test_cti_with_a_reachable_pre_state_is_a_violation(spec) -> None:
 
 
 def test_corrected_triad_scenario_is_proved_and_buggy_one_refuted() -> None:
-    fixed = load_model(load_config(MODELS / "triad_reconnect_fixed.toml"))
-    assert {p.name: p.verdict for p in run_induction(fixed, ProveOptions()).properties if
-            p.name in ("NoOverIssue", "TableWithinLicenses", "OneCheckoutPerHandle")} == {
-        "NoOverIssue": R.HOLDS, "TableWithinLicenses": R.HOLDS, "OneCheckoutPerHandle": R.HOLDS}
-    cfg = load_config(MODELS / "triad_reconnect.toml")
-    bad = by_name(run_induction(load_model(cfg), ProveOptions()))["OneCheckoutPerHandle"]
-    assert bad.verdict == R.VIOLATED and bad.trace is not None and len(bad.trace.steps) == 3
+    good = load_config(MODELS / "triad_fixed.toml")
+    fixed = by_name(run_induction(load_model(good), ProveOptions(properties=good.properties)))
+    assert "AtMostOneMaster" in fixed and all(p.verdict == R.HOLDS for p in fixed.values()), {n: p.note for n, p in fixed.items()}
+    assert fixed["AtMostOneMaster"].note == (
+        "inductive with TertiaryNeverMaster, MasterIsUp, SilenceSkew, MasterHasQuorum")
+    cfg = load_config(MODELS / "triad_dual_master.toml")
+    bad = by_name(run_induction(load_model(cfg), ProveOptions(), expect=dict(cfg.expect)))["AtMostOneMaster"]
+    assert bad.verdict == R.VIOLATED and bad.as_expected
+    # the shortest counterexample, by bounded model checking, from an initial state ...
+    assert bad.trace is not None and [s.label() for s in bad.trace.steps] == ["Isolate(P)", "Tick", "Elect(S)"]
+    assert "by bounded model checking; the explicit engine agrees" in (bad.note or "")
+    # ... and the counterexample to induction the failed proof found
+    assert bad.cti is not None and len(bad.cti.steps) == 1
+    pre, post = dict(bad.cti.initial), dict(bad.cti.steps[0].state or ())
+    assert sum(v for _, v in pre["master"].pairs) == 1  # type: ignore[union-attr,misc]
+    assert sum(v for _, v in post["master"].pairs) == 2  # type: ignore[union-attr,misc]
 
 
 def test_initial_violation_is_reported_with_a_zero_step_trace(spec) -> None:
