@@ -151,7 +151,9 @@ def bmc_table(depth: int) -> list[str]:
     found = ", ".join(f"{p.name} {len(p.trace.steps)}" for p in res.properties if p.trace)
     proved = ", ".join(p.name for p in res.properties if p.trace is None and p.verdict in (R.HOLDS, R.VACUOUS))
     rows += ["", f"Times are cumulative (the end of each depth). Counterexamples and witnesses (steps): {found}. "
-             f"Proved by the induction pass: {proved or 'none'}."]
+             f"Proved by the induction pass: {proved or 'none'}. *Search only* asks for every open property "
+             "at every depth, the helper invariants included; the default (what `verifier prove --bmc` "
+             "runs) proves those by induction first and searches only the rest."]
     return rows
 
 
