@@ -17,7 +17,8 @@ from verifier.diagnostics import SpecError
 from verifier.formatter import format_source, format_spec
 from verifier.parser import parse
 
-SPECS = sorted((Path(__file__).parent.parent / "specs").glob("*.fsl"))
+ROOT = Path(__file__).parent.parent
+SPECS = sorted((ROOT / "specs").glob("*.fsl"))
 CI = settings(derandomize=True, deadline=None, max_examples=80,
               suppress_health_check=[HealthCheck.too_slow])
 
@@ -423,3 +424,28 @@ def test_cli_fmt_accepts_every_shipped_spec(path: Path, capsys: pytest.CaptureFi
     assert main(["fmt", str(path)]) == 0
     out = capsys.readouterr().out
     assert parse(out) == parse(path.read_text(encoding="utf-8"))
+
+
+def test_cli_fmt_write_rewrites_only_when_every_file_parses(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    messy = tmp_path / "messy.fsl"
+    messy.write_text("var x:bool=true\naction A{x=not x}\n", encoding="utf-8")
+    tidy = tmp_path / "tidy.fsl"
+    tidy.write_text("var y: bool\n", encoding="utf-8")
+    bad = tmp_path / "bad.fsl"
+    bad.write_text("var x: = 1\n", encoding="utf-8")
+    assert main(["fmt", "--write", str(messy), str(bad)]) == 2
+    assert messy.read_text(encoding="utf-8") == "var x:bool=true\naction A{x=not x}\n"  # untouched
+    assert "bad.fsl:1:" in capsys.readouterr().err
+    assert main(["fmt", "-w", str(messy), str(tidy)]) == 0
+    assert messy.read_text(encoding="utf-8") == "var x: bool = true\n\naction A {\n  x = not x\n}\n"
+    assert tidy.read_text(encoding="utf-8") == "var y: bool\n"
+    err = capsys.readouterr().err
+    assert "messy.fsl: reformatted" in err and "tidy.fsl" not in err
+    assert main(["fmt", "--check", str(messy), str(tidy)]) == 0
+
+
+def test_shipped_specs_are_in_canonical_form() -> None:
+    """`verifier fmt --check specs/*.fsl` passes: the examples users copy are canonical."""
+    for path in [*SPECS, *sorted((ROOT / "bench").glob("*.fsl"))]:
+        assert main(["fmt", "--check", str(path)]) == 0, f"run: verifier fmt --write {path}"

@@ -81,9 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--sarif", metavar="FILE", type=Path,
                    help="also write SARIF 2.1.0 pointing at each failing property in its spec")
 
-    f = sub.add_parser("fmt", help="print a spec in canonical form")
-    f.add_argument("file", type=Path)
-    f.add_argument("--check", action="store_true", help="exit 1 if the file is not formatted")
+    f = sub.add_parser("fmt", help="print a spec in canonical form (or rewrite it: --write)")
+    f.add_argument("files", metavar="FILE", type=Path, nargs="+")
+    mode = f.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true",
+                      help="exit 1 if a file is not in canonical form (and name it)")
+    mode.add_argument("--write", "-w", action="store_true",
+                      help="rewrite each file in canonical form (only when it parses)")
 
     g = sub.add_parser("graph", help="write the explored state graph as DOT and GraphML")
     g.add_argument("target", metavar="TARGET", help="a spec (.fsl) or a model (.toml)")
@@ -387,18 +391,36 @@ def _summary_table(results: list[tuple[str, R.CheckResult | None, int]]) -> str:
 
 
 def _fmt(args: argparse.Namespace) -> int:
+    """Every file is parsed before any is written: a file with errors is reported and
+    left alone, and so are the others (exit 2)."""
     from verifier.formatter import format_spec
     from verifier.parser import parse, read_spec_text
 
-    text = read_spec_text(args.file)
-    out = format_spec(parse(text, str(args.file)), text)
-    if args.check:
-        if out != text:
-            sys.stderr.write(f"{args.file}: not in canonical form (run `verifier fmt {args.file}`)\n")
-            return EXIT_VIOLATED
-        return EXIT_OK
-    sys.stdout.write(out)
-    return EXIT_OK
+    outputs: list[tuple[Path, str, str]] = []
+    errors: list[SpecError] = []
+    for path in args.files:
+        try:
+            text = read_spec_text(path)
+            outputs.append((path, text, format_spec(parse(text, str(path)), text)))
+        except SpecError as e:
+            errors.append(e)
+    if errors:
+        for err in errors:
+            sys.stderr.write(err.render() + "\n")
+        return EXIT_USAGE
+    code = EXIT_OK
+    for path, text, out in outputs:
+        if args.check:
+            if out != text:
+                sys.stderr.write(f"{path}: not in canonical form (run `verifier fmt --write {path}`)\n")
+                code = EXIT_VIOLATED
+        elif args.write:
+            if out != text:
+                path.write_text(out, encoding="utf-8")
+                sys.stderr.write(f"{path}: reformatted\n")
+        else:
+            sys.stdout.write(out)
+    return code
 
 
 def _graph(args: argparse.Namespace) -> int:

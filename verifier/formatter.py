@@ -2,8 +2,9 @@
 
 ``format_spec(spec)`` prints an AST so that ``parse(format_spec(ast)) == ast`` (spans
 aside) and formatting is idempotent. Layout: two-space indents; parentheses only where
-precedence needs them, plus around an ``and`` inside an ``or`` and around a
-conditional, quantifier or ``let`` used as a condition; operators spaced, except ``..``
+precedence needs them, plus around an ``and`` inside an ``or``, around an ``or``
+(or a quantifier) that is an operand of ``=>`` or ``<=>``, and around a conditional,
+quantifier or ``let`` used as a condition; operators spaced, except ``..``
 and the simple arithmetic of its bounds (``0..N-1``); lines kept under ``WIDTH``
 columns by breaking before binary operators, after the ``=``/``:`` of a declaration
 and inside brackets, Wadler-style (a small document algebra, rendered greedily). A
@@ -298,14 +299,16 @@ def _binary(e: S.Binary) -> Doc:
         operands.reverse()
         ops.reverse()
     elif e.op == "=>":  # a => b => c: right associative
+        # an `or` operand gets parentheses: `a => (b or c)` reads right, `a => b or c` not
         node = e
         while isinstance(node, S.Binary) and node.op == "=>":
-            operands.append(_expr(node.left, lv + 1))
+            operands.append(_expr(node.left, AND))
             ops.append("=>")
             node = node.right
-        operands.append(_expr(node, lv))
+        operands.append(_expr(node, AND))
     else:  # <=>, comparisons, membership: not associative
-        operands = [_expr(e.left, lv + 1), _expr(e.right, lv + 1)]
+        need = AND if e.op == "<=>" else lv + 1
+        operands = [_expr(e.left, need), _expr(e.right, need)]
         ops = [e.op]
     rest: list[Doc] = []
     for op, x in zip(ops, operands[1:], strict=True):
