@@ -107,3 +107,31 @@ def test_unsupported_construct_exit_2_with_hint(capsys, tmp_path: Path) -> None:
     path.write_text("var n: int = 0\naction A { n = n + 1 }\ninvariant I: forall i in 0..n: i >= 0\n")
     code, _, err = run(capsys, str(path), "--bmc", "2")
     assert code == 2 and "error[S001]" in err and "hint:" in err
+
+
+def test_a_folder_of_models_is_proved_one_by_one_with_a_summary(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "models"
+    folder.mkdir()
+    (tmp_path / "mutex.fsl").write_text(MUTEX + HELPER)
+    (folder / "a_proved.toml").write_text('spec = "../mutex.fsl"\n[constants]\nN = 2\n')
+    (folder / "b_broken.toml").write_text('spec = "../nowhere.fsl"\n')
+    (folder / "c_refuted.toml").write_text(
+        'spec = "../mutex.fsl"\n[check]\nproperties = ["MutualExclusion"]\n')
+    code, out, err = run(capsys, str(folder))
+    assert code == 2  # the most severe outcome: a configuration error
+    summary = out[out.index("Summary"):].splitlines()
+    assert summary[3].split()[:3] == ["a_proved", "induction", "2"]
+    assert summary[4].split()[-1] == "ERROR" and "nowhere.fsl" in err
+    assert summary[5].split()[:2] == ["c_refuted", "induction"]
+    assert out.count("verifier report: ") == 2  # the two models that could be run
+
+    (folder / "b_broken.toml").unlink()
+    code, out, _ = run(capsys, str(folder), "--json")
+    doc = json.loads(out)  # one document, no report text around it
+    assert code == doc["exit_code"] == 0
+    assert [r["model"] for r in doc["results"]] == ["a_proved", "c_refuted"]
+
+
+def test_sizes_needs_one_model(capsys) -> None:
+    code, _, err = run(capsys, str(MODELS), "--sizes", "3..4")
+    assert code == 2 and "error[U006]" in err and "hint:" in err

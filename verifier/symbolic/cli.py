@@ -64,7 +64,7 @@ def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="verifier prove",
                 description="Prove or refute a spec's properties with Z3: bounded model checking, "
                             "induction, k-induction, Spacer (CHC), or one proof per cluster size.")
-    p.add_argument("target", metavar="TARGET", help="a spec (.fsl) or a model (.toml)")
+    p.add_argument("target", metavar="TARGET", help="a spec (.fsl), a model (.toml) or a folder of models")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--bmc", type=_positive, metavar="K", help="bounded model checking to depth K")
     mode.add_argument("--induction", action="store_true",
@@ -92,23 +92,87 @@ def prove_main(argv: list[str]) -> int:
         args = parser().parse_args(argv)
     except SystemExit as e:
         return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
+    target = Path(args.target)
+    if not target.is_dir():
+        code, _ = _guarded(args, lambda: _config(args))
+        return code
+    return _folder(args, target)
+
+
+def _guarded(args: argparse.Namespace, make: Any) -> tuple[int, R.CheckResult | None]:
+    """Run one target (``make()`` gives its configuration); every user-facing error
+    becomes a message on stderr and its exit code, never a traceback."""
     try:
-        return _run(args)
+        return _run(args, make())
     except SpecError as e:
         sys.stderr.write(e.render() + "\n")
-        return EXIT_USAGE
     except Unsupported as e:
         sys.stderr.write(f"{args.target}: error[S001]: the symbolic engine does not support this spec: "
                          f"{e.describe()}\n  hint: {e.hint}\n")
-        return EXIT_USAGE
     except ModelProblem as e:
         sys.stderr.write(f"{args.target}: error[S002]: {e.message}\n  hint: {e.hint}\n")
-        return EXIT_USAGE
     except SymbolicMismatch as e:
         sys.stderr.write(f"verifier: internal error: the symbolic engine and the reference semantics "
                          f"disagree: {e}\n  this is a bug in verifier, not in your spec: please report it "
                          "with the command and the spec\n")
-        return EXIT_INTERNAL
+        return EXIT_INTERNAL, None
+    return EXIT_USAGE, None
+
+
+def _folder(args: argparse.Namespace, folder: Path) -> int:
+    """Every model of a folder, one after the other, then a summary table (the most
+    severe exit code wins, as for ``verifier check``)."""
+    from verifier.config import discover_models
+
+    if args.sizes is not None:
+        sys.stderr.write(f"{args.target}: error[U006]: --sizes proves one model for a range of sizes\n"
+                         "  hint: pass one model (.toml) or spec (.fsl), not a folder\n")
+        return EXIT_USAGE
+    try:
+        paths = discover_models(folder)
+    except SpecError as e:
+        sys.stderr.write(e.render() + "\n")
+        return EXIT_USAGE
+    runs: list[tuple[str, int, R.CheckResult | None]] = []
+    for path in paths:
+        one = argparse.Namespace(**{**vars(args), "target": str(path), "json": False,
+                                    "quiet": args.json})
+        code, result = _guarded(one, lambda path=path: _config_of(path, args))
+        runs.append((path.stem, code, result))
+    code = _combine([c for _, c, _ in runs])
+    if args.json:
+        from verifier.reports.jsonio import result_to_dict
+
+        doc = {"schema_version": R.SCHEMA_VERSION, "exit_code": code,
+               "results": [result_to_dict(r) for _, _, r in runs if r is not None]}
+        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write(_summary(runs))
+    return code
+
+
+def _summary(runs: list[tuple[str, int, R.CheckResult | None]]) -> str:
+    names = {EXIT_OK: "ok", EXIT_VIOLATED: "VIOLATED", EXIT_USAGE: "ERROR",
+             EXIT_INCONCLUSIVE: "inconclusive", EXIT_INTERNAL: "INTERNAL"}
+    rows = [("model", "engine", "verdicts", "outcome")]
+    for name, code, r in runs:
+        if r is None:
+            rows.append((name, "-", "-", names[code]))
+            continue
+        counts: dict[str, int] = {}
+        for p in r.properties:
+            counts[p.verdict] = counts.get(p.verdict, 0) + 1
+        outcome = names[code]
+        if code == EXIT_OK and any(p.expected for p in r.properties):
+            outcome = "ok (as expected)"
+        rows.append((name, r.engine, ", ".join(f"{n} {v}" for v, n in sorted(counts.items())), outcome))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["", "Summary"]
+    for i, row in enumerate(rows):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
 
 
 def _config(args: argparse.Namespace) -> ModelConfig:
@@ -116,7 +180,11 @@ def _config(args: argparse.Namespace) -> ModelConfig:
     if not path.exists() or path.is_dir() or path.suffix not in (".fsl", ".toml"):
         what = "no such file" if not path.exists() else "not a spec (.fsl) or a model (.toml)"
         raise ConfigError([Diagnostic("U003", f"{args.target}: {what}",
-                                      hint="pass one spec (.fsl) or one model (.toml)")])
+                                      hint="pass a spec (.fsl), a model (.toml) or a folder of models")])
+    return _config_of(path, args)
+
+
+def _config_of(path: Path, args: argparse.Namespace) -> ModelConfig:
     cfg = load_config(path) if path.suffix == ".toml" else spec_model(path)
     from verifier.cli import _parse_const
 
@@ -150,14 +218,13 @@ def _check_names(model: M.Model, names: tuple[str, ...] | None) -> None:
         raise ConfigError(diags)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, cfg: ModelConfig) -> tuple[int, R.CheckResult | None]:
     from verifier.load import load_model
 
-    cfg = _config(args)
     opts = _options(args, cfg)
     expect = dict(cfg.expect)
     if args.sizes is not None:
-        return _sizes(args, cfg, opts, expect)
+        return _sizes(args, cfg, opts, expect), None
     model = load_model(cfg)
     _check_names(model, opts.properties)
     found: list[Any] = []
@@ -186,13 +253,13 @@ def _run(args: argparse.Namespace) -> int:
         if opts.mode == CHC:
             doc["invariants"] = [{"property": f.prop, "fsl": f.text, "checked": f.checked} for f in found]
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
-    else:
+    elif not getattr(args, "quiet", False):  # a folder with --json prints one document at the end
         sys.stdout.write(_text(result, args))
         if found:
             sys.stdout.write(_invariants_text(found))
     if args.report_dir is not None:
         _write_reports(result, args.report_dir / cfg.name)
-    return code
+    return code, result
 
 
 def _sizes(args: argparse.Namespace, cfg: ModelConfig, opts: ProveOptions, expect: dict[str, str]) -> int:
