@@ -589,8 +589,24 @@ def test_overrides_replace_merge_and_keep_the_rest() -> None:
     assert new.limits == Limits(states=10, depth=100, time=1.5, memory_mb=4096)
     assert new.properties == ("AtMostOneMaster",) and new.stop_at_first is False
     assert (new.faults, new.expect, new.spec) == (cfg.faults, cfg.expect, cfg.spec)
-    assert new.key_span("constants", "START") == cfg.key_span("constants", "START")
+    # a value from the command line is reported there, not at the file's line for it
+    assert new.key_span("constants", "START").path == "<command line>"
+    assert new.key_span("constants", "TIMEOUT") == cfg.key_span("constants", "TIMEOUT")
     assert with_overrides(cfg) == cfg
+
+
+def test_a_bad_constant_is_reported_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    """A constant without a valid value makes every type built on it meaningless: the
+    checker reports the constant, not dozens of consequences."""
+    from verifier.cli import main
+
+    hal = Path(__file__).parent.parent / "models" / "hal_n3.toml"
+    assert main(["check", "--no-reports", str(hal), "--const", "N=2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error[") == 1, err
+    assert err.startswith("<command line>: error[C011]: constant N = 2 (set on the command line) "
+                          "is not a value of its type 3..12")
+    assert "as `const N: 3..12`" in err
 
 
 def test_overrides_apply_to_a_bare_spec() -> None:

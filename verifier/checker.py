@@ -232,8 +232,11 @@ class _Checker:
                 if isinstance(ty, T.EnumTy) and isinstance(v, str) and v in ty.members:
                     pass
                 elif not (T.contains(ty, v) if not isinstance(ty, T.AnyTy) else True):
-                    self.err("C011", f"constant {d.name} = {v!r} is not a value of its type {T.show(ty)}",
-                             sp, f"it is declared at {self.spec.path}:{d.span.line}")
+                    where = " (set on the command line)" if sp.path == "<command line>" else ""
+                    self.err("C011", f"constant {d.name} = {v!r}{where} is not a value of its type "
+                             f"{T.show(ty)}", sp,
+                             f"it is declared at {self.spec.path}:{d.span.line} as "
+                             f"`const {d.name}: {T.show(ty)}`")
                     v = None
             else:
                 v = self.const_expr(d.default, f"the value of constant `{d.name}`")
@@ -254,7 +257,12 @@ class _Checker:
         for d in self.spec.decls:
             if isinstance(d, S.ConstDecl):
                 self.d.consts[d.name] = (None, T.ANY)
+        n_errors = len(self.errors)
         consts = self.constants()
+        if len(self.errors) > n_errors:
+            # a constant without a value leaves every type and expression that uses it
+            # meaningless: report the constants alone rather than their consequences
+            return None
         for tname in list(self.type_decls):
             self.named_type(tname, self.type_decls[tname].span)
 

@@ -112,12 +112,17 @@ class ModelConfig:
     expect: tuple[tuple[str, str], ...] = ()
     graph_max_nodes: int = DEFAULT_GRAPH_MAX_NODES
     source_map: SourceMap | None = field(default=None, compare=False, repr=False)
+    # constants whose value came from the command line (--const), not from the file
+    command_line: frozenset[str] = frozenset()
 
     def key_span(self, table: str | None, key: str) -> Span:
         """Where ``key`` (in ``[table]``, or at the top when ``table`` is None) is written.
 
-        Falls back to the table header, then to line 1 of the file; ``NOSPAN`` for a bare spec.
+        Falls back to the table header, then to line 1 of the file; ``NOSPAN`` for a bare
+        spec; ``<command line>`` for a constant set by ``--const``.
         """
+        if table == "constants" and key in self.command_line:
+            return _COMMAND_LINE
         if self.source_map is None:
             return NOSPAN
         return self.source_map.key((key,) if table is None else (table, key))
@@ -185,6 +190,7 @@ def with_overrides(
                     "C004", f"constant {name}: expected an integer, a boolean or an enum member "
                     f"name, got {_kind(value)}", _COMMAND_LINE))
         changes["constants"] = tuple(merged.items())
+        changes["command_line"] = cfg.command_line | frozenset(constants)
     if limits is not None:
         given = {f.name: getattr(limits, f.name) for f in dataclasses.fields(Limits)
                  if getattr(limits, f.name) is not None}
