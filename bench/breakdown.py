@@ -186,7 +186,7 @@ def inline_helpers(src: str, ns: dict[str, Any]) -> str:
         if re.fullmatch(r"_C\d+", name) and callable(v):
             if getattr(v, "__name__", "") == "<lambda>" and "_opt_decoder" in v.__qualname__:
                 kinds[name] = ("dec", lo_of(v))
-            elif "_opt_encoder" in getattr(v, "__qualname__", ""):
+            elif "opt_encoder" in getattr(v, "__qualname__", ""):
                 kinds[name] = ("enc", lo_of(v))
     # inline decoding already in the generated code: a test of the presence bit will do
     decoded = re.compile(r"\(None if not \(\((_t\d+) := (.+?)\) & 1\) else \(\1 >> 1\)( \+ -?\d+)?\) "

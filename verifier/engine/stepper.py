@@ -4,7 +4,7 @@ A ``Stepper`` hides how states are represented (packed ints or tuples) and how
 successors are computed. The BFS loop (``verifier/engine/explicit.py``) only calls
 ``initial``, ``expand``, ``fired`` and ``constraint_ok``. ``ReferenceStepper`` runs the
 reference semantics and packs states with ``verifier.typesys``; the compiled stepper
-(``verifier/compiler.py``) must produce exactly the same transitions in the same order.
+(``verifier/codegen/level.py``) must produce exactly the same transitions in the same order.
 """
 
 from __future__ import annotations

@@ -1,0 +1,121 @@
+"""Stage 5 (compiled stepper): the generated level function and the ``Stepper`` around it.
+
+``generate`` writes the source of ``expand_level``, which walks a batch of packed states
+and, per state, checks the constraints, then runs every action's code (``stmt.py``),
+sharing the pre-state's field reads among all actions. ``CompiledStepper`` compiles it
+(and, on demand, one monitor scan per set of monitors) and implements the ``Stepper``
+protocol of ``verifier/engine/stepper.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from verifier import model as M
+from verifier import semantics as sem
+from verifier.codegen.expr import ExprGen
+from verifier.codegen.runtime import Unsupported
+from verifier.codegen.source import ident
+from verifier.codegen.stmt import StmtGen
+from verifier.engine.stepper import Layout
+
+
+def generate(model: M.Model) -> tuple[str, dict[str, Any]]:
+    """The generated source of ``expand_level`` and its namespace (for tests and ``--dump``)."""
+    g = StmtGen(model)
+    acts = model.actions
+    lines = ["def expand_level(frontier, out, ends, errs, skipped, en, tk):",
+             "    app = out.append", "    mark = ends.append"]
+    for a in acts:
+        lines.append(f"    x{a.index} = p{a.index} = e{a.index} = 0")
+    g.cse = {}
+    body: list[str] = []
+    cons = model.constraints
+    if cons:
+        lines.append("    for i, s in enumerate(frontier):")
+        g.cur = "s"
+        conj = " and ".join(f"({g.condition(c.cond)})" for c in cons)
+        g.cur = "t"
+        body.append(f"        if not ({conj}):")
+        body.append("            skipped.append(i)")
+        body.append("            mark(len(out))")
+        body.append("            continue")
+    else:
+        lines.append("    for s in frontier:")
+    for a in acts:
+        body += g.action(a, "        ")
+    lines += [f"        {name} = {code}" for name, code in g.cse.items()]
+    lines += body
+    lines.append("        mark(len(out))")
+    for a in acts:
+        lines.append(f"    en[{a.index}] += e{a.index}")
+        lines.append(f"    tk[{a.index}] += x{a.index}")
+    lines.append("")
+    return "\n".join(lines) + "\n", g.ns
+
+
+def compile_source(source: str, ns: dict[str, Any], name: str) -> dict[str, Any]:
+    """Execute generated ``source`` in ``ns`` (which it fills) and return ``ns``."""
+    try:
+        code = compile(source, f"<compiled {ident(name)}>", "exec")
+    except (SyntaxError, RecursionError, MemoryError) as e:
+        raise Unsupported(f"generated code does not compile: {e}") from None
+    exec(code, ns)  # generated from the checked IR only; see verifier/compiler.py
+    return ns
+
+
+class CompiledStepper:
+    """A ``Stepper`` running generated code; see ``verifier/engine/stepper.py``."""
+
+    packed = True
+
+    def __init__(self, model: M.Model, monitors: tuple[M.Property, ...]) -> None:
+        source, ns = generate(model)
+        self.source = source
+        self._ns = ns
+        self._expand = compile_source(source, ns, model.name)["expand_level"]
+        self.model = model
+        self.monitors = monitors
+        self.layout = Layout(model)
+        self.has_constraints = bool(model.constraints)
+        self.enabled = [0] * len(model.actions)
+        self.taken = [0] * len(model.actions)
+        self._scans: dict[tuple[int, ...], Callable[[list[Any]], list[int]]] = {}
+        self._mons: dict[int, Callable[[Any], Any]] = {}
+
+    def initial(self) -> list[Any]:
+        return [self.layout.pack(s) for s in sem.initial_states(self.model)]
+
+    def expand_level(self, states: list[Any], out: list[Any], ends: list[int],
+                     errs: list[tuple[int, int, str]], skipped: list[int]) -> None:
+        self._expand(states, out, ends, errs, skipped, self.enabled, self.taken)
+
+    def _monitor_code(self, gen: ExprGen, i: int) -> str:
+        p = self.monitors[i]
+        code = gen.condition(p.cond)
+        return f"({code})" if p.kind == "reachable" else f"(not ({code}))"
+
+    def scan(self, states: list[Any], monitors: list[int]) -> list[tuple[int, list[int]]]:
+        key = tuple(monitors)
+        fn = self._scans.get(key)
+        if fn is None:
+            gen = ExprGen(self.model)
+            body = " or ".join(self._monitor_code(gen, i) for i in monitors) or "False"
+            src = f"def scan(frontier):\n    return [i for i, t in enumerate(frontier) if {body}]\n"
+            fn = self._scans[key] = compile_source(src, gen.ns, self.model.name)["scan"]
+            for i in monitors:
+                if i not in self._mons:
+                    g2 = ExprGen(self.model)
+                    code = self._monitor_code(g2, i)
+                    self._mons[i] = compile_source(f"def mon(t):\n    return {code}\n", g2.ns,
+                                                   self.model.name)["mon"]
+        hits = fn(states)
+        return [(k, [i for i in monitors if self._mons[i](states[k])]) for k in hits]
+
+    def decode(self, s: Any) -> sem.State:
+        return self.layout.unpack(s)
+
+
+def compile_stepper(model: M.Model, monitors: tuple[M.Property, ...]) -> CompiledStepper:
+    return CompiledStepper(model, monitors)
