@@ -135,3 +135,18 @@ def test_a_folder_of_models_is_proved_one_by_one_with_a_summary(tmp_path: Path, 
 def test_sizes_needs_one_model(capsys) -> None:
     code, _, err = run(capsys, str(MODELS), "--sizes", "3..4")
     assert code == 2 and "error[U006]" in err and "hint:" in err
+
+
+def test_junit_and_sarif_for_ci(tmp_path: Path, capsys) -> None:
+    import xml.etree.ElementTree as ET
+
+    junit, sarif = tmp_path / "out" / "junit.xml", tmp_path / "out" / "prove.sarif"
+    code, _, _ = run(capsys, str(SPECS / "mutex.fsl"), "--junit", str(junit), "--sarif", str(sarif))
+    assert code == 3  # MutualExclusion is true but not inductive without its helper
+    suite = ET.parse(junit).getroot().find("testsuite")
+    assert suite is not None and suite.get("name") == "mutex" and suite.get("skipped") == "1"
+    names = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert names["engine"] == "induction" and "states" not in names
+    results = json.loads(sarif.read_text())["runs"][0]["results"]
+    assert [(r["ruleId"], r["level"], r["properties"]["inconclusive"]) for r in results] == [
+        ("mutex/MutualExclusion", "warning", True)]

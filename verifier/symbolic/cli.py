@@ -82,6 +82,10 @@ def parser() -> argparse.ArgumentParser:
                    help="override a constant (repeatable)")
     p.add_argument("--json", action="store_true", help="print results as JSON")
     p.add_argument("--report-dir", type=Path, metavar="DIR", help="write reports under DIR/<model>/")
+    p.add_argument("--junit", type=Path, metavar="FILE",
+                   help="also write JUnit XML: one test case per property per model")
+    p.add_argument("--sarif", type=Path, metavar="FILE",
+                   help="also write SARIF 2.1.0 pointing at each failing property in its spec")
     p.add_argument("--full-states", action="store_true", help="print whole states in traces")
     return p
 
@@ -94,9 +98,22 @@ def prove_main(argv: list[str]) -> int:
         return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
     target = Path(args.target)
     if not target.is_dir():
-        code, _ = _guarded(args, lambda: _config(args))
+        code, result = _guarded(args, lambda: _config(args))
+        _ci_files(args, [(target.stem, code, result)])
         return code
     return _folder(args, target)
+
+
+def _ci_files(args: argparse.Namespace, runs: list[tuple[str, int, R.CheckResult | None]]) -> None:
+    """``--junit FILE`` / ``--sarif FILE``: the same files ``verifier check`` writes."""
+    from verifier.ci import write_junit, write_sarif
+
+    done = [r for _, _, r in runs if r is not None]
+    if args.junit is not None:
+        write_junit(done, args.junit, errors=[(n, "the model could not be proved (see the log)")
+                                              for n, _, r in runs if r is None])
+    if args.sarif is not None:
+        write_sarif(done, args.sarif)
 
 
 def _guarded(args: argparse.Namespace, make: Any) -> tuple[int, R.CheckResult | None]:
@@ -140,6 +157,7 @@ def _folder(args: argparse.Namespace, folder: Path) -> int:
         code, result = _guarded(one, lambda path=path: _config_of(path, args))
         runs.append((path.stem, code, result))
     code = _combine([c for _, c, _ in runs])
+    _ci_files(args, runs)
     if args.json:
         from verifier.reports.jsonio import result_to_dict
 
