@@ -33,7 +33,13 @@ from verifier.symbolic.common import (
 from verifier.symbolic.errors import SymbolicMismatch
 from verifier.symbolic.houdini import Houdini
 from verifier.symbolic.options import BMC, ProveOptions
-from verifier.symbolic.reach import REACHABLE, UNREACHABLE, explicit_invariant, state_reachability
+from verifier.symbolic.reach import (
+    REACHABLE,
+    UNREACHABLE,
+    Explicit,
+    explicit_invariants,
+    state_reachability,
+)
 from verifier.symbolic.traces import replay
 from verifier.symbolic.transition import System
 
@@ -44,6 +50,11 @@ def run_induction(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] 
     h = Houdini(model, system, opts.timeout, minimize=opts.minimize)
     h.run()
     proved = {p.name for p in h.proved}
+    # what the explicit engine says about every invariant induction could not prove, asked
+    # once for all of them (a counterexample to induction is real only if they are false)
+    todo = [p for p in select(model, opts.properties, ("invariant",))
+            if p.name not in proved and p.name not in h.initial_bad and p.name not in h.unknown]
+    explicit = explicit_invariants(model, todo, opts.reach_limit) if opts.reach_limit > 0 else {}
     results: list[R.PropertyResult] = []
     for p in select(model, opts.properties, ("invariant",)):
         if p.name in proved:
@@ -57,7 +68,7 @@ def run_induction(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] 
         elif p.name in h.unknown:
             results.append(prop_result(model, p, R.INCONCLUSIVE, note=h.unknown[p.name], expect=expect))
         else:
-            results.append(_refute(model, h, p, opts, expect))
+            results.append(_refute(model, h, p, opts, expect, explicit))
     warnings = [f"reachable {p.name} is not checked by induction (use --bmc)"
                 for p in select(model, opts.properties, ("reachable",))]
     if not h.error_free():
@@ -68,7 +79,7 @@ def run_induction(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] 
 
 
 def _refute(model: M.Model, h: Houdini, p: M.Property, opts: ProveOptions,
-            expect: dict[str, str] | None) -> R.PropertyResult:
+            expect: dict[str, str] | None, explicit: dict[str, Explicit]) -> R.PropertyResult:
     status, path = h.cti(p)
     if path is None:
         return prop_result(model, p, R.INCONCLUSIVE, expect=expect,
@@ -88,7 +99,7 @@ def _refute(model: M.Model, h: Houdini, p: M.Property, opts: ProveOptions,
                  "finished without meeting it)")
     else:
         where = f"whether the pre-state of the counterexample to induction is reachable is unknown ({reach.why})"
-    ex = explicit_invariant(model, p, opts.reach_limit)
+    ex = explicit[p.name]
     if ex.verdict == R.VIOLATED or reach.answer == REACHABLE:
         # A real violation: the counterexample shown is bounded model checking's own,
         # cross-checked against the explicit engine's shortest one.

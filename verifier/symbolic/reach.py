@@ -67,18 +67,19 @@ class Explicit:
     why: str = ""
 
 
-def explicit_invariant(model: M.Model, p: M.Property, limit: int) -> Explicit:
-    """Search the reachable states for a violation of ``p`` (stopping at the first)."""
-    probe = dataclasses.replace(model, properties=model.constraints + (p,))
-    opts = CheckOptions(properties=(p.name,), max_states=limit, stop_at_first=True)
-    result = _run(probe, opts)
-    if not isinstance(result, Reachability) and result.properties[0].verdict != R.VIOLATED \
-            and result.stop_reason == "stopped at the first violation":
-        result = _run(probe, dataclasses.replace(opts, stop_at_first=False))
+def explicit_invariants(model: M.Model, props: list[M.Property], limit: int) -> dict[str, Explicit]:
+    """One explicit search for all of ``props`` at once: each one's verdict and shortest
+    counterexample (the search runs to the end, or to the limit)."""
+    if not props:
+        return {}
+    names = tuple(p.name for p in props)
+    probe = dataclasses.replace(model, properties=model.constraints + tuple(props))
+    result = _run(probe, CheckOptions(properties=names, max_states=limit, stop_at_first=False))
     if isinstance(result, Reachability):
-        return Explicit(R.INCONCLUSIVE, why=result.why)
-    r = result.properties[0]
-    return Explicit(r.verdict, r.trace, result.stats.states, result.stop_reason or "")
+        return {n: Explicit(R.INCONCLUSIVE, why=result.why) for n in names}
+    by_name = {r.name: r for r in result.properties}
+    return {n: Explicit(by_name[n].verdict, by_name[n].trace, result.stats.states,
+                        result.stop_reason or "") for n in names}
 
 
 def _run(probe: M.Model, opts: CheckOptions) -> R.CheckResult | Reachability:
