@@ -139,6 +139,17 @@ invariant Mono: forall k in Big: k <= x or k not in s or k == 0 or k % 7 == 0
 invariant Count: count(k in 0..69: k in s) == len(s)
 reachable Sum: sum(k in 0..69: if k in s then k else 0) >= 21
 """,
+    # regression: an optional range value outside its type, stored without any other
+    # possibly failing code in the instance, escaped as an exception (no error transition)
+    "option_range_errors": """
+type R = 0..2
+var x: bool = false
+var o: R? = none
+var rec: {a: R?, b: bool} = {a: none, b: false}
+action A { o = if x then none else 3 }
+action B { x = not x }
+action C { rec = {a: if rec.b then 4 else 1, b: not rec.b} }
+""",
     "lets_defs": """
 enum S { a, b, c }
 var up: S -> bool = {s: true for s in S}

@@ -16,7 +16,7 @@ from verifier import typesys as T
 
 # Substrings of generated code that can raise ``RuntimeFault``: code holding none of them
 # needs no ``try``.
-FAILING = ("_Err", "_ki_range", "_div(", "_mod(", "_rc(", "_X")
+FAILING = ("_Err", "_ki_range", "_div(", "_mod(", "_rc(")
 
 
 class Unsupported(Exception):
@@ -95,11 +95,3 @@ def opt_encoder(inner: T.Ty) -> Callable[[Any], int]:
         return 0 if v is None else ((int(v) - lo) << 1) | 1
     return enc
 
-
-def opt_checker(inner: T.RangeTy) -> Callable[[Any], Any]:
-    """The domain check of an optional range value stored into a field."""
-    def chk(v: Any) -> Any:
-        if v is not None and not inner.lo <= v <= inner.hi:
-            raise RuntimeFault()
-        return v
-    return chk

@@ -119,8 +119,10 @@ class StmtGen(ExprGen):
             v = self.tmpnames(1)[0]
             return f"({v} if {ty.lo} <= ({v} := {code}) <= {ty.hi} else _rc({v}, {ty.lo}, {ty.hi}))"
         if isinstance(ty, T.OptionTy) and isinstance(ty.inner, T.RangeTy) and not fits(static, ty):
-            fn = self.const(runtime.opt_checker(ty.inner))
-            return f"{fn}({code})"
+            # inline, so that the instance's ``try`` sees the possible error (``_rc``)
+            lo, hi = ty.inner.lo, ty.inner.hi
+            v = self.tmpnames(1)[0]
+            return f"({v} if ({v} := {code}) is None or {lo} <= {v} <= {hi} else _rc({v}, {lo}, {hi}))"
         return code
 
     def domain_check(self, leaf: T.Ty, static: T.Ty, v: str, ind: str) -> list[str]:
