@@ -1,0 +1,210 @@
+"""Stage 5 (liveness): leads-to properties under weak fairness, on the state graph.
+
+A ``liveness L: P ~> Q while R`` property says: from every reachable state where P holds,
+every fair behaviour that keeps R true reaches a state where Q holds (without ``while``,
+R is ``true``). Behaviours may stop taking steps (stutter) at any point, unless a *fair*
+action (``fair action A``) is enabled: weak fairness, as in TLA+'s ``WF``, forbids a
+behaviour in which A stays enabled forever and is never taken. Fault actions are never
+fair, and fault budgets make every behaviour's faults finite.
+
+A violation is a *lasso*: a path from an initial state to a state where P holds, then a
+path through states where Q is false and R true, ending in a cycle of such states that
+is fair (or stuttering forever in a state where no fair action is enabled). The check is
+the classic one on the graph (networkx for the strongly connected components): keep the
+states where ``not Q and R``; a component admits a fair cycle iff every fair action is
+taken on one of its inner edges or disabled in one of its states; the property fails iff
+a P-state of the kept subgraph reaches such a component inside it.
+
+``build_graph`` makes the labelled graph with the reference semantics (so it is meant for
+models up to ``graph_max_nodes`` states); ``find_lasso`` is the algorithm on plain
+integers, so that it can be tested against a brute-force search on random graphs.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+
+from verifier import model as M
+from verifier import semantics as sem
+
+
+class GraphTooLarge(Exception):
+    """More states than the liveness check may store."""
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledGraph:
+    """The reachable states (ids in breadth-first order) and their transitions, each
+    labelled by the index of its action in ``model.actions``; error transitions are left
+    out (the safety check reports them)."""
+
+    states: tuple[sem.State, ...]
+    initial: tuple[int, ...]
+    succ: tuple[tuple[tuple[int, int], ...], ...]   # per state: (action, target), sorted
+
+
+@dataclass(frozen=True, slots=True)
+class Lasso:
+    """A behaviour violating a liveness property: ``start`` is an initial state's id and
+    ``steps`` the (action, state id) steps from it; states are numbered 0 (``start``) to
+    ``len(steps)``. The behaviour repeats states ``loop``..``len(steps)`` forever (the last
+    step returns to state ``loop``), or, when ``stutter`` is set, stays in its last state
+    forever (no fair action is enabled there) and ``loop`` is that state's number."""
+
+    start: int
+    steps: tuple[tuple[int, int], ...]
+    trigger: int   # index of the state where P holds (Q is false from there on)
+    loop: int
+    stutter: bool
+
+
+def build_graph(model: M.Model, limit: int) -> LabelledGraph:
+    ids: dict[sem.State, int] = {}
+    states: list[sem.State] = []
+    succ: list[tuple[tuple[int, int], ...]] = []
+
+    def intern(s: sem.State) -> int:
+        i = ids.get(s)
+        if i is None:
+            if len(states) >= limit:
+                raise GraphTooLarge(f"the state graph has more than {limit:,} states")
+            i = ids[s] = len(states)
+            states.append(s)
+        return i
+
+    initial = tuple(dict.fromkeys(intern(s) for s in sem.initial_states(model)))
+    k = 0
+    while k < len(states):
+        edges = set()
+        for tr in sem.successors(model, states[k]):
+            if tr.target is not None:
+                edges.add((tr.action, intern(tr.target)))
+        succ.append(tuple(sorted(edges)))
+        k += 1
+    return LabelledGraph(tuple(states), initial, tuple(succ))
+
+
+def find_lasso(succ: Sequence[Sequence[tuple[int, int]]], initial: Sequence[int],
+               fair: frozenset[int], start: Sequence[bool], keep: Sequence[bool]) -> Lasso | None:
+    """A fair lasso from an initial state through a ``start`` state whose suffix stays in
+    ``keep`` states forever, or None. Deterministic: ties go to the lowest ids."""
+    n = len(succ)
+    enabled = [frozenset(a for a, _ in succ[u]) for u in range(n)]
+    h = nx.DiGraph()
+    h.add_nodes_from(u for u in range(n) if keep[u])
+    for u in range(n):
+        if keep[u]:
+            h.add_edges_from((u, v) for _, v in succ[u] if keep[v])
+    comp_of: dict[int, int] = {}
+    comps: list[list[int]] = []
+    for c in nx.strongly_connected_components(h):
+        members = sorted(c)
+        for u in members:
+            comp_of[u] = len(comps)
+        comps.append(members)
+    accepting: set[int] = set()
+    for ci, members in enumerate(comps):
+        inside = set(members)
+        taken = {a for u in members for a, v in succ[u] if v in inside}
+        everywhere = frozenset.intersection(*(enabled[u] for u in members))
+        if all(a in taken or a not in everywhere for a in fair):
+            accepting.add(ci)
+    if not accepting:
+        return None
+    # states of the kept subgraph from which an accepting component is reachable in it
+    doomed = {u for ci in accepting for u in comps[ci]}
+    queue = deque(sorted(doomed))
+    while queue:
+        v = queue.popleft()
+        for u in h.predecessors(v):
+            if u not in doomed:
+                doomed.add(u)
+                queue.append(u)
+    targets = {u for u in doomed if start[u]}
+    if not targets:
+        return None
+    prefix = _shortest_path(succ, list(initial), lambda u: u in targets, lambda u: True)
+    assert prefix is not None  # every state is reachable
+    first, steps = prefix
+    trigger = len(steps)
+    at = steps[-1][1] if steps else first
+    stem = _shortest_path(succ, [at], lambda u: comp_of.get(u) in accepting, lambda u: keep[u])
+    assert stem is not None
+    steps += stem[1]
+    entry = steps[-1][1] if steps else first
+    members = comps[comp_of[entry]]
+    cycle = _fair_cycle(succ, enabled, fair, entry, set(members))
+    loop = len(steps)
+    if cycle is None:  # every fair action is disabled at the entry: stutter there
+        return Lasso(first, tuple(steps), trigger, loop, True)
+    return Lasso(first, tuple(steps + cycle), trigger, loop, False)
+
+
+def _shortest_path(succ: Sequence[Sequence[tuple[int, int]]], sources: list[int],
+                   goal: Callable[[int], bool], allowed: Callable[[int], bool]
+                   ) -> tuple[int, list[tuple[int, int]]] | None:
+    """Breadth-first: (source, steps) of a shortest path to a ``goal`` state through
+    ``allowed`` states (sources included), or None."""
+    parent: dict[int, tuple[int, int] | None] = {}
+    queue: deque[int] = deque()
+    for s in sources:
+        if s not in parent and allowed(s):
+            parent[s] = None
+            queue.append(s)
+    while queue:
+        u = queue.popleft()
+        if goal(u):
+            steps: list[tuple[int, int]] = []
+            v = u
+            while (p := parent[v]) is not None:
+                steps.append((p[1], v))
+                v = p[0]
+            steps.reverse()
+            return v, steps
+        for a, v in succ[u]:
+            if v not in parent and allowed(v):
+                parent[v] = (u, a)
+                queue.append(v)
+    return None
+
+
+def _fair_cycle(succ: Sequence[Sequence[tuple[int, int]]], enabled: Sequence[frozenset[int]],
+                fair: frozenset[int], entry: int, members: set[int]) -> list[tuple[int, int]] | None:
+    """Steps of a cycle from ``entry`` back to it inside ``members`` (an accepting
+    component) on which every fair action is taken or is disabled in a visited state;
+    None when no fair action is enabled at ``entry``, so that stuttering there is fair."""
+    inside = members.__contains__
+    cycle: list[tuple[int, int]] = []
+    at = entry
+    for a in sorted(fair):
+        visited = [entry] + [v for _, v in cycle]
+        if any(x == a for x, _ in cycle) or any(a not in enabled[v] for v in visited):
+            continue
+        def disabled(u: int, a: int = a) -> bool:
+            return a not in enabled[u]
+
+        def takes(u: int, a: int = a) -> bool:
+            return any(x == a and v in members for x, v in succ[u])
+
+        if any(disabled(u) for u in members):
+            found = _shortest_path(succ, [at], disabled, inside)
+            assert found is not None  # the component is strongly connected
+            cycle += found[1]
+        else:  # taken on an inner edge: go to its source and take it
+            found = _shortest_path(succ, [at], takes, inside)
+            assert found is not None
+            cycle += found[1]
+            src = cycle[-1][1] if cycle else at
+            cycle.append((a, min(v for x, v in succ[src] if x == a and v in members)))
+        at = cycle[-1][1] if cycle else at
+    if not cycle:
+        return None
+    if at != entry:
+        back = _shortest_path(succ, [at], lambda u: u == entry, inside)
+        assert back is not None
+        cycle += back[1]
+    return cycle
