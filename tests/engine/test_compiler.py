@@ -17,6 +17,7 @@ from verifier import model as M
 from verifier.checker import check_spec
 from verifier.compiler import CompiledStepper, Unsupported, generate
 from verifier.config import load_model as load_config
+from verifier.config import spec_model, with_overrides
 from verifier.engine.stepper import ReferenceStepper
 from verifier.load import load_model
 from verifier.parser import parse
@@ -160,6 +161,88 @@ action Flip(s: S) { up[s] = not up[s] }
 action Promote(s: S) { require quorum(s)  role[s] = let r = role[s] + 1 in if r > 2 then 2 else r }
 invariant Q: forall s in S: role[s] == 0 or alive >= 1 or not up[s]
 """,
+    # options compared and stored by their encoded bits: none, constants inside and outside
+    # the inner type, parameters of a wider type, fields of the same and of another type
+    "option_bits": """
+enum Color { red, green, blue }
+type Small = 2..4
+type Wide = 0..6
+var o: Small? = none
+var p: Small? = 3
+var q: Wide? = none
+var c: Color? = none
+var f: bool? = none
+var m: Color -> Small? = {k: none for k in Color}
+var r: {x: Small?, y: bool} = {x: none, y: false}
+action SetO(k: Wide) { require o != k and (k == 2 or k == 4 or k == 6)  o = k }
+action Clear { require o == none or o == 4 or o == 7 or o == 0  o = none  q = 0 }
+action Copy { require p != o  p = o }
+action Widen(k: Wide) { require q == k or q == none and k == 5  q = (k + 1) % 7 }
+action Mixed { require o == q  c = if o == none then red else blue }
+action Col(k: Color) { require c != k and m[k] == p  c = k  m[k] = if o == none then 2 else o }
+action Flag(b: bool) { require f != b and (f == none or f == true)  f = b  r = {x: p, y: b} }
+action Rec { require r.x == o and r.y == true  r.x = if r.x == none then 3 else none }
+invariant Bounds: o != 7 and (q == none or q != 7) and r.x != 5
+reachable Both: o == 4 and p == 4 and c == blue
+""",
+    # literal operands folded when the code is generated (unrolled parameters, quantifiers
+    # and picks): comparisons, arithmetic, and/or/not/=>/<=>, if-then-else, if and require
+    # with a known condition, count/sum, len/abs/min/max and membership of constants; a
+    # possibly failing operand is never dropped
+    "folding": """
+type K = 0..3
+var x: K = 0
+var d: 0..2 = 1
+var s: set[K] = {}
+var m: K -> bool = {k: false for k in K}
+action A(k: K, j: K) {
+  require k != j and (k < 2 => j > k) and (k == 3 <=> j == 0 or k == 3 and j == 0)
+  require forall i in K: i == k or i == j or not m[i] or i > 2
+  if k + j == 3 { x = k } else { if k * 2 - j == 1 { x = j } }
+  m[k] = not m[k]
+}
+action B(k: K) {
+  require count(i in K: i <= k) - sum(i in K: if i < k then 1 else 0) == 1
+  require len({0, 2}) == 2 and abs(k - 4) >= 1 and min(k, 2) <= max(1, k) and k in 0..3
+  require (6 // (d - 1) == 0 and k != k) or (k % 2 == 0 and k // 2 < 2)
+  s = s | {k}
+}
+action C(k: K) { m[(k + 1) % 4] = true  require 2 in s or k >= 2 and (exists i in K: i == k + 5 or i == k) }
+action D(k: K) { if k > 5 { x = 0 } else { require k != 1  x = (x + k) % 4 } }
+action E(k: K) { d = if k > 1 then 2 else (if d == 0 then 0 else d - 1)  require 2 // d >= 0 }
+action F(k: K) { m[k + 1] = true }
+reachable Far: x == 3 and len(s) == 4
+""",
+    # pick over a small type is unrolled (one branch per value); nested picks past the
+    # unroll budget, picks over sets, requires inside ifs and errors keep their order
+    "picks": """
+type P = 0..4
+enum Sw { off, on }
+var a: P = 0
+var b: P = 0
+var bag: set[P] = {1}
+var up: P -> bool = {p: p != 2 for p in P}
+def nextUp(n: P, m: P) = m != n and up[m] and (forall k in P: k != n and (k - n + 5) % 5 < (m - n + 5) % 5 => not up[k])
+action Hop(n: P) {
+  require up[n]
+  pick m in P {
+    require nextUp(n, m)
+    if m > n { a = m } else { b = m }
+  }
+}
+action Two {
+  b = (b + 1) % 5
+  pick i in P { pick j in P { pick k in 0..2 { require i + j + k == a + b and i < j  a = i  b = j } } }
+}
+action Bag { pick v in bag { either { a = v } or { require v > 1  bag = bag - {v} } } }
+action Grow(k: P) { pick v in P { require v == k and v not in bag  bag = bag | {v} } }
+action Flip(n: P) {
+  if n == 0 { require a > 0 }
+  pick v in Sw { up[n] = v == on  if v == on { require n != 2 }  if a > 1 { require v == on or b > 2 } }
+}
+action Err { pick v in P { require v <= 2  a = 6 // (2 - v) } }
+invariant Fine: a < 5
+""",
 }
 
 
@@ -177,6 +260,13 @@ def test_shipped_models_agree(path: Path) -> None:
         assert_agree(m, max_states=150)
     except Unsupported:
         pytest.skip("the compiler does not support this model (the reference runs it)")
+
+
+@pytest.mark.parametrize("spec, consts", [("ring.fsl", {"N": 4, "CRASHES": 1}), ("ring.fsl", {"N": 3, "CRASHES": 2}),
+                                          ("counters.fsl", {"N": 2, "K": 3})])
+def test_benchmark_models_agree(spec: str, consts: dict[str, int]) -> None:
+    m = load_model(with_overrides(spec_model(ROOT / "bench" / spec), constants=consts))
+    assert assert_agree(m, max_states=2000) > 0
 
 
 def test_generated_code_has_no_user_text() -> None:

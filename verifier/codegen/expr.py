@@ -17,10 +17,10 @@ from typing import Any
 
 from verifier import model as M
 from verifier import typesys as T
-from verifier.codegen import runtime
+from verifier.codegen import fold, runtime
 from verifier.codegen.reps import check_type, composite, fits
 from verifier.codegen.runtime import Unsupported
-from verifier.codegen.source import add, literal, mul, pack_fields
+from verifier.codegen.source import add, lit, literal, mul, number, opt_bits, opt_bits_code, pack_fields
 from verifier.engine.stepper import Layout
 
 UNROLL_LIMIT = 64  # parameter valuations / quantifier instances generated as straight-line code
@@ -113,8 +113,9 @@ class ExprGen:
             return bits
         raise Unsupported(f"reading {T.show(ty)}")
 
-    def enc(self, ty: T.Ty, v: str) -> str:
-        """crep -> encoded field bits (the value is known to be in the domain)."""
+    def enc(self, ty: T.Ty, v: str, static: T.Ty | None = None) -> str:
+        """crep -> encoded field bits (the value is known to be in the domain); ``static``
+        is the value's static type when known (a non-optional value needs no ``None`` test)."""
         match ty:
             case T.BoolTy():
                 return f"(1 if {v} else 0)"
@@ -123,6 +124,11 @@ class ExprGen:
             case T.RangeTy(lo, _):
                 return f"({v} - {lo})" if lo else v
             case T.OptionTy(inner):
+                lo = inner.lo if isinstance(inner, T.RangeTy) else 0
+                if literal(v):
+                    return repr(opt_bits(lit(v), lo))
+                if isinstance(static, (T.BoolTy, T.RangeTy, T.EnumTy, T.IntTy)):
+                    return opt_bits_code(v, lo)
                 name = self.const(runtime.opt_encoder(inner))
                 return f"{name}({v})"
         if composite(ty):
@@ -138,7 +144,10 @@ class ExprGen:
                 return f"(1 if {code} else 0)"
             case T.RangeTy(lo, hi):
                 if isinstance(k.ty, T.RangeTy) and lo <= k.ty.lo and k.ty.hi <= hi:
-                    return f"({code} - {lo})" if lo else code
+                    return fold.binary("-", code, str(lo)) if lo else code
+                n = number(code)
+                if n is not None and lo <= n <= hi:
+                    return str(n - lo)  # a constant key inside the domain
                 return f"_ki_range({code}, {lo}, {hi - lo + 1})"
         raise Unsupported(f"map key of type {T.show(dom)}")
 
@@ -150,6 +159,9 @@ class ExprGen:
             case T.BoolTy():
                 return f"(1 if {code} else 0)"
             case T.RangeTy(lo, hi):
+                n = number(code)
+                if n is not None:
+                    return str(n - lo if lo <= n <= hi else -1)
                 return f"({code} - {lo} if {lo} <= {code} <= {hi} else -1)"
         raise Unsupported(f"set of {T.show(dom)}")
 
@@ -176,6 +188,11 @@ class ExprGen:
         return Field(self.expr(e), "0", e.ty)
 
     def read(self, e: M.Expr) -> str:
+        """The crep of a field of the state or of a packed value."""
+        return self.dec(e.ty, self.read_bits(e))
+
+    def read_bits(self, e: M.Expr) -> str:
+        """The encoded bits of a field of the state or of a packed value."""
         f = self.field(e)
         base, off, ty = f.base, f.offset, f.ty
         mask = (1 << T.width(ty)) - 1
@@ -184,9 +201,9 @@ class ExprGen:
             if self.cse is not None and off.isdigit():
                 name = f"r{off}_{mask}"
                 self.cse.setdefault(name, f"({'s' if off == '0' else f'(s >> {off})'} & {mask})")
-                return self.dec(ty, name)
+                return name
         shifted = base if off == "0" else f"({base} >> {off})"
-        return self.dec(ty, f"({shifted} & {mask})")
+        return f"({shifted} & {mask})"
 
     # -- expressions
     def expr(self, e: M.Expr, want: T.Ty | None = None) -> str:
@@ -205,15 +222,15 @@ class ExprGen:
                     raise Unsupported("composite values of different layouts")
                 return self.subst.get(slot, f"L{slot}")
             case M.EUnary("not", a):
-                return f"(not {self.expr(a)})"
+                return fold.not_(self.expr(a))
             case M.EUnary(_, a):
                 self.numeric(a)
-                return f"(-{self.expr(a)})"
+                return fold.neg(self.expr(a))
             case M.EBinary(op, a, b):
                 return self.binary(op, a, b, want)
             case M.EIte(c, a, b, ty):
                 w = want if want is not None else (ty if composite(ty) else None)
-                return f"({self.expr(a, w)} if {self.expr(c)} else {self.expr(b, w)})"
+                return fold.ite(self.expr(c), lambda: self.expr(a, w), lambda: self.expr(b, w))
             case M.EQuant(kind, slots, doms, body):
                 return self.quant(kind, slots, doms, body)
             case M.ELet(slot, v, body):
@@ -278,9 +295,9 @@ class ExprGen:
                 small = self.small_domain(dom_set)
                 if small is not None:
                     parts = self.per_value(slot, small, lambda: self.enc(
-                        cod, self.expr(body, cod if composite(cod) else None)))
+                        cod, self.expr(body, cod if composite(cod) else None), body.ty))
                     return pack_fields(parts, cw)
-                val = self.enc(cod, self.expr(body, cod if composite(cod) else None))
+                val = self.enc(cod, self.expr(body, cod if composite(cod) else None), body.ty)
                 it = self.iterate(dom_set)
                 return (f"sum({val} << ({cw} * _i) for _i, L{slot} in enumerate({it}))")
             case M.ETuple(items, ty):
@@ -291,7 +308,7 @@ class ExprGen:
                 types = layout.types if isinstance(layout, T.RecordTy) else layout.items
                 parts, shift = [], 0
                 for it_, ity in zip(items, types):
-                    code = self.enc(ity, self.expr(it_, ity if composite(ity) else None))
+                    code = self.enc(ity, self.expr(it_, ity if composite(ity) else None), it_.ty)
                     parts.append(f"({code} << {shift})" if shift else code)
                     shift += T.width(ity)
                 return "(" + " | ".join(parts) + ")" if parts else "0"
@@ -307,13 +324,21 @@ class ExprGen:
             raise Unsupported(f"arithmetic on {T.show(e.ty)}")
 
     def binary(self, op: str, a: M.Expr, b: M.Expr, want: T.Ty | None) -> str:
-        if op in ("and", "or"):
-            return f"({self.expr(a)} {op} {self.expr(b)})"
+        if op == "and":
+            return fold.and_(self.expr(a), self.expr(b))
+        if op == "or":
+            return fold.or_(self.expr(a), self.expr(b))
         if op == "=>":
-            return f"(not {self.expr(a)} or {self.expr(b)})"
+            return fold.or_(fold.not_(self.expr(a)), self.expr(b))
         if op == "<=>":
-            return f"(bool({self.expr(a)}) == bool({self.expr(b)}))"
+            left, right = self.expr(a), self.expr(b)
+            if literal(left) and literal(right):
+                return fold.render(bool(lit(left)) == bool(lit(right)))
+            return f"(bool({left}) == bool({right}))"
         if op in ("==", "!="):
+            by_bits = self.option_compare(op, a, b)
+            if by_bits is not None:
+                return by_bits
             if composite(a.ty) or composite(b.ty):
                 left, right = self.same_layout(a, b)
             else:
@@ -323,21 +348,17 @@ class ExprGen:
                         if not isinstance(inner, (T.BoolTy, T.RangeTy, T.EnumTy, T.AnyTy, T.IntTy)):
                             raise Unsupported("comparison of options")
                 left, right = self.expr(a), self.expr(b)
-            return f"({left} {op} {right})"
-        if op in ("<", "<=", ">", ">="):
+            return fold.binary(op, left, right)
+        if op in ("<", "<=", ">", ">=", "+", "-", "*"):
             self.numeric(a)
             self.numeric(b)
-            return f"({self.expr(a)} {op} {self.expr(b)})"
-        if op in ("+", "-", "*"):
-            self.numeric(a)
-            self.numeric(b)
-            return f"({self.expr(a)} {op} {self.expr(b)})"
+            return fold.binary(op, self.expr(a), self.expr(b))
         if op in ("//", "%"):
             self.numeric(a)
             self.numeric(b)
             divisor = self.expr(b)
             if literal(divisor) and divisor not in ("True", "False", "None") and int(divisor) != 0:
-                return f"({self.expr(a)} {op} {divisor})"  # a non-zero constant: cannot fail
+                return fold.binary(op, self.expr(a), divisor)  # a non-zero constant: cannot fail
             fn = "_div" if op == "//" else "_mod"
             return f"{fn}({self.expr(a)}, {divisor})"
         if op in ("in", "notin"):
@@ -359,6 +380,42 @@ class ExprGen:
             raise Unsupported("a range used as a value")
         raise Unsupported(op)
 
+    def option_compare(self, op: str, a: M.Expr, b: M.Expr) -> str | None:
+        """``a == b`` where one side is an optional field of the state, compared by its
+        encoded bits (no decoding): the other side is ``none``, a constant, a non-optional
+        scalar (encoded in place; the encoding is injective on ints, and a field only holds
+        the encodings of its type's values) or a field of the same type. None otherwise."""
+        reads = (M.EVar, M.EApply, M.EField)
+
+        def optional_field(e: M.Expr) -> bool:
+            return isinstance(e, reads) and isinstance(e.ty, T.OptionTy) and \
+                isinstance(e.ty.inner, (T.BoolTy, T.RangeTy, T.EnumTy))
+        if optional_field(a):
+            x, y = a, b
+        elif optional_field(b):
+            x, y = b, a
+        else:
+            return None
+        assert isinstance(x.ty, T.OptionTy)
+        inner = x.ty.inner
+        lo = inner.lo if isinstance(inner, T.RangeTy) else 0
+        plain = isinstance(y.ty, (T.BoolTy, T.RangeTy, T.EnumTy, T.IntTy))
+        if not (isinstance(y, M.EConst) or plain or isinstance(y, reads) and y.ty == x.ty):
+            return None
+        codes = []
+        for e in (a, b):  # in source order: either side may fail (a key out of its domain)
+            if e is x or isinstance(y, reads):
+                codes.append(self.read_bits(e))
+            else:
+                v = self.expr(y)
+                if literal(v):
+                    codes.append(repr(opt_bits(lit(v), lo)))
+                elif plain:
+                    codes.append(opt_bits_code(v, lo))
+                else:
+                    return None
+        return f"({codes[0]} {op} {codes[1]})"
+
     def same_layout(self, a: M.Expr, b: M.Expr, want: T.Ty | None = None) -> tuple[str, str]:
         """Both operands in one layout: a constructor takes the other side's layout."""
         ctors = (M.ESetLit, M.ESetComp, M.EMapComp, M.ETuple, M.EConst, M.ETypeSet)
@@ -378,12 +435,16 @@ class ExprGen:
         match b:
             case M.ETypeSet(elem):
                 if isinstance(elem, T.RangeTy):
-                    return f"_inrange({x}, {elem.lo}, {elem.hi})"
+                    return fold.all_([fold.binary("<=", str(elem.lo), x), fold.binary("<=", x, str(elem.hi))]) \
+                        if literal(x) else f"_inrange({x}, {elem.lo}, {elem.hi})"
                 if isinstance(elem, (T.EnumTy, T.BoolTy)):
-                    return f"({x}, True)[1]"
+                    return "True" if not fold.can_fail(x) else f"({x}, True)[1]"
                 raise Unsupported("membership in a type")
             case M.EBinary("range", lo, hi):
-                return f"_inrange({x}, {self.expr(lo)}, {self.expr(hi)})"
+                lo_c, hi_c = self.expr(lo), self.expr(hi)
+                if literal(x) and literal(lo_c) and literal(hi_c):
+                    return fold.all_([fold.binary("<=", lo_c, x), fold.binary("<=", x, hi_c)])
+                return f"_inrange({x}, {lo_c}, {hi_c})"
         if not isinstance(b.ty, T.SetTy):
             raise Unsupported("membership")
         elem = b.ty.elem
@@ -394,7 +455,11 @@ class ExprGen:
         v = self.tmpnames(1)[0]
         if not isinstance(elem, T.RangeTy):
             # enum and bool indices are never negative: a plain bit test
-            return f"(({y} >> {self.safe_key_index(elem, x)}) & 1)"
+            idx = self.safe_key_index(elem, x)
+            ny, ni = number(y), number(idx)
+            if ny is not None and ni is not None and ni >= 0:
+                return fold.render((ny >> ni) & 1)
+            return f"(({y} >> {idx}) & 1)"
         return f"(({v} := {x}), _inset({y}, {v} - {elem.lo} if {elem.lo} <= {v} <= {elem.hi} else -1))[1]"
 
     def iterate(self, dom: M.Expr) -> str:
@@ -488,23 +553,31 @@ class ExprGen:
                 else:
                     self.subst[s] = old
         if kind == "forall":
-            return "(" + " and ".join(parts) + ")"
+            return fold.all_(parts)
         if kind == "exists":
-            return "(" + " or ".join(parts) + ")"
+            return fold.any_(parts)
         if kind == "count":
-            return "(" + " + ".join(f"(1 if {p} else 0)" for p in parts) + ")"
-        return "(" + " + ".join(parts) + ")"
+            return fold.sum_([fold.ite(p, lambda: "1", lambda: "0") for p in parts])
+        return fold.sum_(parts)
 
     def builtin(self, name: str, args: tuple[M.Expr, ...]) -> str:
         if name == "len" and isinstance(args[0].ty, T.SetTy):
             check_type(args[0].ty)
-            return f"{self.expr(args[0])}.bit_count()"
+            code = self.expr(args[0])
+            n = number(code)
+            return str(n.bit_count()) if n is not None else f"({code}).bit_count()"
         if name == "abs":
-            return f"abs({self.expr(args[0])})"
+            code = self.expr(args[0])
+            n = number(code)
+            return fold.render(abs(n)) if n is not None else f"abs({code})"
         if name in ("min", "max") and len(args) == 2:
             self.numeric(args[0])
             self.numeric(args[1])
-            return f"{name}({self.expr(args[0])}, {self.expr(args[1])})"
+            x, y = self.expr(args[0]), self.expr(args[1])
+            nx, ny = number(x), number(y)
+            if nx is not None and ny is not None:
+                return fold.render((min if name == "min" else max)(nx, ny))
+            return f"{name}({x}, {y})"
         raise Unsupported(f"builtin {name}")
 
     def condition(self, cond: M.Expr) -> str:

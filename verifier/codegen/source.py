@@ -14,6 +14,33 @@ def literal(code: str) -> bool:
     return code in ("True", "False", "None") or code.lstrip("-").isdigit()
 
 
+def lit(code: str) -> bool | int | None:
+    """The value of a literal fragment."""
+    if code in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[code]
+    return int(code)
+
+
+def number(code: str) -> int | None:
+    """The value of an int (or bool) literal fragment; None for anything else."""
+    if not literal(code) or code == "None":
+        return None
+    v = lit(code)
+    assert v is not None
+    return v
+
+
+def opt_bits(v: bool | int | None, lo: int) -> int:
+    """The field bits of an optional value whose crep is ``v`` (``lo``: the inner type's
+    lowest value): 0 for ``none``, else the inner encoding shifted left, bit 0 set."""
+    return 0 if v is None else ((int(v) - lo) << 1) | 1
+
+
+def opt_bits_code(code: str, lo: int) -> str:
+    """``opt_bits`` of a non-optional crep computed at run time."""
+    return f"((({code}) - {lo}) << 1 | 1)" if lo else f"(({code}) << 1 | 1)"
+
+
 def ident(name: str) -> str:
     """A spec name for a comment in generated code (names are identifiers by the grammar)."""
     return name if name.isidentifier() else "?"

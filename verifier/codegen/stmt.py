@@ -13,18 +13,22 @@ from __future__ import annotations
 from verifier import model as M
 from verifier import semantics as sem
 from verifier import typesys as T
-from verifier.codegen import runtime
+from verifier.codegen import fold, runtime
 from verifier.codegen.expr import UNROLL_LIMIT, ExprGen
 from verifier.codegen.reps import check_type, composite, fits
 from verifier.codegen.runtime import Unsupported
 from verifier.codegen.shape import assigns, nondet, requires, requires_in_ifs
-from verifier.codegen.source import add, literal, mul, pack_fields
+from verifier.codegen.source import add, literal, mul, number, pack_fields
 
 MAX_INDENT = 4 * 80  # Python allows 100 indentation levels; leave room for the wrappers
 
 
 class StmtGen(ExprGen):
     """Statement and action code for one generated function."""
+
+    def __init__(self, model: M.Model) -> None:
+        super().__init__(model)
+        self.fanout = 1  # copies of the code of the path so far made by unrolled picks
 
     def materialize(self, lines: list[str], ind: str) -> None:
         """Make ``t`` the working copy before the path's first write."""
@@ -51,7 +55,9 @@ class StmtGen(ExprGen):
         value = self.expr_assign(st.value, leaf_want)
         if literal(value):
             v, lines = value, []
-            if isinstance(leaf, T.RangeTy) and not leaf.lo <= int(value) <= leaf.hi:
+            rng = leaf.inner if isinstance(leaf, T.OptionTy) else leaf
+            n = number(value)
+            if isinstance(rng, T.RangeTy) and n is not None and not rng.lo <= n <= rng.hi:
                 lines.append(f"{ind}raise _Err()")
         else:
             v = self.tmpnames(1)[0]
@@ -72,13 +78,13 @@ class StmtGen(ExprGen):
         mask = (1 << T.width(leaf)) - 1
         if off.isdigit():
             keep = ~(mask << int(off))
-            val = self.enc(leaf, v)
+            val = self.enc(leaf, v, st.value.ty)
             lines.append(f"{ind}t = (t & {keep}) | ({val} << {off})" if off != "0" else
                          f"{ind}t = (t & {keep}) | {val}")
             return lines
         o = self.tmpnames(1)[0]
         lines.append(f"{ind}{o} = {off}")
-        lines.append(f"{ind}t = (t & ~({mask} << {o})) | ({self.enc(leaf, v)} << {o})")
+        lines.append(f"{ind}t = (t & ~({mask} << {o})) | ({self.enc(leaf, v, st.value.ty)} << {o})")
         return lines
 
     def expr_assign(self, e: M.Expr, want: T.Ty | None) -> str:
@@ -92,7 +98,7 @@ class StmtGen(ExprGen):
 
             def value() -> str:
                 body = self.expr_assign(e.body, cod if composite(cod) else None)
-                return self.enc(cod, self.checked(cod, e.body.ty, body))
+                return self.enc(cod, self.checked(cod, e.body.ty, body), e.body.ty)
 
             dom_set = M.ETypeSet(want.dom, T.SetTy(want.dom))
             small = self.small_domain(dom_set)
@@ -105,7 +111,7 @@ class StmtGen(ExprGen):
             parts, shift = [], 0
             for it_, ity in zip(e.items, types):
                 code = self.checked(ity, it_.ty, self.expr_assign(it_, ity if composite(ity) else None))
-                code = self.enc(ity, code)
+                code = self.enc(ity, code, it_.ty)
                 parts.append(f"({code} << {shift})" if shift else code)
                 shift += T.width(ity)
             return "(" + " | ".join(parts) + ")" if parts else "0"
@@ -151,30 +157,41 @@ class StmtGen(ExprGen):
                 case M.SAssign():
                     if self.cur == "s":
                         # the first write reads the pre-state: `t = (s & keep) | new`
-                        code = self.assign(st, ind)
-                        last = code[-1]
+                        assign = self.assign(st, ind)
+                        last = assign[-1]
                         assert last.startswith(f"{ind}t = (t & ")
-                        code[-1] = last.replace("t = (t & ", "t = (s & ", 1)
-                        lines += code
+                        assign[-1] = last.replace("t = (t & ", "t = (s & ", 1)
+                        lines += assign
                         self.cur = "t"
                     else:
                         lines += self.assign(st, ind)
                 case M.SRequire(cond):
                     if isinstance(cond, M.EConst) and cond.value is True:
                         continue
+                    code = self.expr(cond)
+                    known = fold.truth(code)
+                    if known is True:
+                        continue
                     if tail is None:
                         if fail is None:
                             raise Unsupported("require without a jump target")
-                        lines.append(f"{ind}if not {self.expr(cond)}: {fail}")
+                        lines.append(f"{ind}if not {code}: {fail}")
                         continue
-                    lines.append(f"{ind}if {self.expr(cond)}:")
+                    if known is False:
+                        return lines  # no transition on this path
+                    lines.append(f"{ind}if {code}:")
                     lines += self.block(rest, ind + "    ", fail, tail) or [ind + "    pass"]
                     return lines
                 case M.SIf(cond, then, other):
+                    cond_code = self.expr(cond)
+                    known = fold.truth(cond_code)
+                    if known is not None:  # only the branch taken, in line
+                        lines += self.block((then if known else other) + rest, ind, fail, tail)
+                        return lines
                     if tail is not None and (nondet(then) or nondet(other) or fail is None
                                              and (requires(then) or requires(other))):
                         cur = self.cur
-                        lines.append(f"{ind}if {self.expr(cond)}:")
+                        lines.append(f"{ind}if {cond_code}:")
                         lines += self.block(then + rest, ind + "    ", fail, tail) or [ind + "    pass"]
                         self.cur = cur
                         lines.append(f"{ind}else:")
@@ -182,7 +199,6 @@ class StmtGen(ExprGen):
                         return lines
                     if nondet(then) or nondet(other):
                         raise Unsupported("nested nondeterminism")
-                    cond_code = self.expr(cond)
                     if assigns(then) or assigns(other):
                         self.materialize(lines, ind)
                     lines.append(f"{ind}if {cond_code}:")
@@ -214,6 +230,10 @@ class StmtGen(ExprGen):
                 case M.SPick(slot, dom, body):
                     if tail is None:
                         raise Unsupported("nested nondeterminism")
+                    values = self.small_domain(dom)
+                    if values is not None and len(values) * self.fanout <= UNROLL_LIMIT:
+                        lines += self.unrolled_pick(slot, values, body + rest, ind, fail, tail)
+                        return lines
                     cur = self.cur
                     vals = self.tmpnames(1)[0]
                     saved = "s"
@@ -233,6 +253,40 @@ class StmtGen(ExprGen):
             else:
                 self.materialize(lines, ind)
                 lines += [ind + x for x in tail]
+        return lines
+
+    def unrolled_pick(self, slot: int, values: list[object], stmts: tuple[M.Stmt, ...], ind: str,
+                      fail: str | None, tail: list[str]) -> list[str]:
+        """``pick`` over a small whole type as one branch per value (like ``either``), the
+        value a literal in each: constant offsets, and conditions on it folded away."""
+        lines: list[str] = []
+        cur = self.cur
+        saved = "s"
+        if cur == "t":
+            saved = self.tmpnames(1)[0]
+            lines.append(f"{ind}{saved} = t")
+        old, fanout = self.subst.get(slot), self.fanout
+        self.fanout *= len(values)
+        try:
+            for v in values:
+                self.subst[slot] = repr(v)
+                self.cur = cur
+                if fail is not None and requires_in_ifs(stmts):
+                    lines.append(f"{ind}while True:")
+                    if cur == "t":
+                        lines.append(f"{ind}    t = {saved}")
+                    lines += self.block(stmts, ind + "    ", "break", tail)
+                    lines.append(f"{ind}    break")
+                else:
+                    if cur == "t":
+                        lines.append(f"{ind}t = {saved}")
+                    lines += self.block(stmts, ind, None, tail)
+        finally:
+            self.fanout = fanout
+            if old is None:
+                self.subst.pop(slot, None)
+            else:
+                self.subst[slot] = old
         return lines
 
     # -- actions
