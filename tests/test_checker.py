@@ -181,6 +181,67 @@ invariant I: forall s in S: alive(s) or not alive(s)
     assert len(slots) == 3  # every binding has its own slot: no capture
 
 
+MESSAGES = """
+enum S { p, q }
+var up: S -> bool = {s: true for s in S}
+var boss: S? = none
+action Send(a: S, b: S) { require a != b; up[b] = up[a] }
+action Hand { boss = p }
+action Other(n: 0..2) { skip }
+lane s in S: up[s]
+"""
+
+
+def test_message_annotations() -> None:
+    m = load(MESSAGES + "message Send(a, b): a -> b\nmessage Hand: boss -> q\n")
+    send, hand = m.messages
+    assert send.action == 0 and len(send.slots) == 2 and hand.action == 1 and hand.slots == ()
+    # the endpoints read the action's parameters through the message's own slots
+    assert isinstance(send.source, M.ELocal) and send.source.slot == send.slots[0]
+    assert isinstance(send.target, M.ELocal) and send.target.slot == send.slots[1]
+    assert send.source.slot not in {p.slot for p in m.actions[0].params}
+    assert hand.source.ty == T.OptionTy(T.EnumTy("S", ("p", "q")))  # `none`: no arrow
+    assert load(MESSAGES).messages == ()
+
+
+def test_messages_change_no_state_and_no_action() -> None:
+    plain, annotated = load(MESSAGES), load(MESSAGES + "message Send(a, b): a -> b\n")
+    assert plain.variables == annotated.variables and plain.actions == annotated.actions
+    assert plain.properties == annotated.properties and plain.lane == annotated.lane
+
+
+@pytest.mark.parametrize(("extra", "want"), [
+    ("message Snd(a, b): a -> b", ["E101"]),        # unknown action, with a suggestion
+    ("message up: p -> q", ["E101"]),                # a variable is not an action
+    ("message Send(a): a -> a", ["E122"]),           # the action's parameters, all of them
+    ("message Send(b, a): a -> b", ["E122"]),        # ... in order
+    ("message Hand(x): p -> q", ["E122"]),
+    ("message Send(a, b): a -> c", ["E101"]),
+    ("message Send(a, b): a -> 1", ["E103"]),        # not a lane value
+    ("message Other(n): n -> p", ["E103"]),
+    ("message Send(a, b): up -> b", ["E103"]),
+    ("message Send(a, b): a -> b\nmessage Send(a, b): b -> a", ["E102"]),
+])
+def test_message_errors(extra: str, want: list[str]) -> None:
+    assert errors(MESSAGES + extra) == want
+
+
+def test_message_errors_say_what_to_do() -> None:
+    with pytest.raises(SpecError) as info:
+        load(MESSAGES + "message Snd(a, b): a -> b\nmessage Send(a): a -> a\n")
+    unknown, params = info.value.diagnostics
+    assert unknown.hint == "did you mean `Send`?" and (unknown.span.line, unknown.span.col) == (9, 1)
+    assert params.hint == "name the action's parameters in order: `message Send(a, b): ...`"
+
+
+def test_a_message_needs_a_lane() -> None:
+    text = MESSAGES.replace("lane s in S: up[s]", "") + "message Send(a, b): a -> b"
+    assert errors(text) == ["E122"]
+    # a lane that is itself wrong is reported once, not again for the message
+    text = MESSAGES.replace("lane s in S", "lane s in Sx") + "message Send(a, b): a -> b"
+    assert errors(text) == ["E101"]
+
+
 # ---- errors ------------------------------------------------------------------------------------
 
 

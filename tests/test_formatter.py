@@ -120,6 +120,7 @@ decls = st.one_of(
     st.builds(S.PropertyDecl, st.sampled_from(["invariant", "reachable", "constraint"]), names,
               st.none() | docs, exprs),
     st.builds(S.LaneDecl, names, names, exprs),
+    st.builds(S.MessageDecl, names, st.lists(names, max_size=3).map(tuple), exprs, exprs),
 )
 specs = st.lists(decls, max_size=5).map(lambda ds: S.Spec(tuple(ds)))
 
@@ -243,6 +244,18 @@ def test_types_and_declarations() -> None:
         "def d = 1\ndef f() = 2\ndef g(a: E, b: T) = a\n\n"
         "fault action Crash(s: E) {\n  m[s] = none\n}\n\naction Tick {\n  skip\n}\n\n"
         "lane s in E: m[s]\n")
+
+
+def test_message_declarations() -> None:
+    src = ('message Delta ( m,k ) :m->k\nmessage Failback(): S -> P\n'
+           'message F: if a then b else c -> forall x in S: x\n'
+           'message G(a): (a) -> let y = a in y\n')
+    assert fmt(src) == (
+        "message Delta(m, k): m -> k\nmessage Failback: S -> P\n"
+        "message F: (if a then b else c) -> forall x in S: x\n"
+        "message G(a): a -> let y = a in y\n")
+    long = "message Delta(m, k): " + " + ".join(["member"] * 9) + " -> k\n"
+    assert fmt(long) == "message Delta(m, k):\n  " + " + ".join(["member"] * 9) + " -> k\n"
 
 
 def test_statements() -> None:

@@ -128,6 +128,28 @@ lane e in E: m[e]
     assert lane == S.LaneDecl("e", "E", S.Index(N("m"), N("e")))
 
 
+def test_message_declarations() -> None:
+    spec = parse("""message Delta(m, k): m -> k
+message Failback: S -> P
+message Tick(): if a then b else c -> forall x in X: x
+""")
+    delta, failback, tick = spec.decls
+    assert delta == S.MessageDecl("Delta", ("m", "k"), N("m"), N("k"))
+    assert failback == S.MessageDecl("Failback", (), N("S"), N("P"))
+    assert isinstance(tick, S.MessageDecl) and tick.params == ()
+    assert isinstance(tick.source, S.Ite) and isinstance(tick.target, S.Quant)
+    assert (delta.span.line, delta.span.col, failback.span.line) == (1, 1, 2)
+
+
+@pytest.mark.parametrize("text", ["message A: a", "message A(p: T): p -> p", "message: a -> b",
+                                  "message A a -> b", "message A: a -> b -> c",
+                                  "var message: bool"])
+def test_bad_message_declarations(text: str) -> None:
+    with pytest.raises(SpecError) as info:
+        parse(text)
+    assert info.value.diagnostics[0].code.startswith("E0")  # a syntax error, located
+
+
 def test_spans_are_kept_but_not_compared() -> None:
     spec = parse("var x: bool = true\n\naction A {\n  x = false\n}\n", "f.fsl")
     var, act = spec.decls

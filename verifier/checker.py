@@ -312,6 +312,7 @@ class _Checker:
         actions: list[M.Action] = []
         props: list[M.Property] = []
         lane: M.Lane | None = None
+        message_decls: list[S.MessageDecl] = []
         for d in self.spec.decls:
             match d:
                 case S.InitDecl(cond, sp):
@@ -334,6 +335,10 @@ class _Checker:
                         continue
                     loc = self.x.new_local(lane_var, dty, sp)
                     lane = M.Lane(loc.slot, dty, self.x.check(label, Scope().bind(lane_var, loc)))
+                case S.MessageDecl():
+                    message_decls.append(d)
+        lane_declared = any(isinstance(d, S.LaneDecl) for d in self.spec.decls)
+        messages = self.messages(message_decls, actions, lane, lane_declared)
         for d in self.spec.decls:  # unused definitions must be right too
             if isinstance(d, S.DefDecl) and self.d.defs.get(d.name) is d:
                 self.definition_alone(d)
@@ -346,7 +351,64 @@ class _Checker:
                 M.Variable(c.name, T.RangeTy(0, c.cap)) for c in counters),
             n_spec_vars=len(variables), init_values=tuple(init_values),
             init_conds=tuple(init_conds), actions=tuple(actions), properties=tuple(props),
-            counters=tuple(counters), lane=lane, n_slots=self.x.next_slot)
+            counters=tuple(counters), lane=lane, n_slots=self.x.next_slot,
+            messages=messages)
+
+    def messages(self, decls: list[S.MessageDecl], actions: list[M.Action],
+                 lane: M.Lane | None, lane_declared: bool) -> tuple[M.Message, ...]:
+        """The ``message`` annotations: an existing action, its parameter names, and two
+        endpoints of the lane domain's type (or its option: ``none`` draws no arrow)."""
+        by_name = {a.name: a for a in actions}
+        seen: dict[str, S.Span] = {}
+        out: list[M.Message] = []
+        for d in decls:
+            sp = d.span
+            action = by_name.get(d.action)
+            if action is None:
+                best = did_you_mean(d.action, list(by_name))
+                self.err("E101", f"unknown action `{d.action}` in a `message` annotation", sp,
+                         f"did you mean `{best}`?" if best else
+                         "name an action of the spec: `message Action(p, q): p -> q`")
+                continue
+            if d.action in seen:
+                self.err("E102", f"a `message` annotation for `{d.action}` is already given "
+                         f"(line {seen[d.action].line})", sp,
+                         "give one `message` annotation per action")
+                continue
+            seen[d.action] = sp
+            want = tuple(p.name for p in action.params)
+            written = f"message {d.action}" + (f"({', '.join(want)})" if want else "")
+            if d.params != want:
+                have = f"({', '.join(d.params)})" if d.params else "no parameters"
+                self.err("E122", f"`message {d.action}` has {have}, but the action's parameters "
+                         f"are {'(' + ', '.join(want) + ')' if want else 'none'}", sp,
+                         f"name the action's parameters in order: `{written}: ...`")
+                continue
+            if lane is None:
+                if not lane_declared:
+                    self.err("E122", f"`message {d.action}` draws arrows between lanes, but the "
+                             "spec has no `lane` annotation", sp,
+                             "add one, e.g. `lane s in Server: label`; the arrows go from one "
+                             "of its lanes to another")
+                continue
+            sc = Scope()
+            slots = []
+            for p in action.params:
+                loc = self.x.new_local(p.name, p.ty, sp)
+                sc = sc.bind(p.name, loc)
+                slots.append(loc.slot)
+            ends = []
+            for which, e in (("sender", d.source), ("receiver", d.target)):
+                ie = self.x.check(e, sc)
+                if not isinstance(ie.ty, T.AnyTy) and not T.compatible(T.OptionTy(lane.domain), ie.ty):
+                    dom = T.show(lane.domain)
+                    self.err("E103", f"the {which} in `{written}` has type {T.show(ie.ty)}, but "
+                             f"the lanes are {dom} values", e.span,
+                             f"give an expression of type {dom} (the `lane` domain), or {dom}? "
+                             "(`none` draws no arrow)")
+                ends.append(ie)
+            out.append(M.Message(action.index, tuple(slots), ends[0], ends[1], sp))
+        return tuple(out)
 
     def initial_value(self, var: M.Variable, e: M.Expr, sp: S.Span) -> None:
         """An initial value is a constant: compute it now, so that a value outside the

@@ -535,6 +535,13 @@ class _Printer:
                 return _assigned(head, ":", cond)
             case S.LaneDecl(var, dom, label):
                 return _assigned(["lane ", _name(var), " in ", _name(dom)], ":", label)
+            case S.MessageDecl(action, params, source, target):
+                head = ["message ", _name(action)]
+                if params:
+                    head.append(_bracket("(", [_name(p) for p in params], ")"))
+                # an `if`, `let` or quantifier as the sender would run up to the `->`
+                return _Group([*head, ":", _Nest([_Line(), _expr(source, IMPLIES), " -> ",
+                                                  _expr(target)])])
         raise ValueError(f"cannot format declaration {d!r}")
 
 
@@ -553,7 +560,7 @@ def _is_lvalue(e: S.Expr) -> bool:
 
 
 _DECLS = (S.ConstDecl, S.EnumDecl, S.TypeDecl, S.VarDecl, S.InitDecl, S.DefDecl, S.ActionDecl,
-          S.PropertyDecl, S.LaneDecl)
+          S.PropertyDecl, S.LaneDecl, S.MessageDecl)
 
 
 def _is_decl(node: S.Decl | S.Stmt) -> bool:

@@ -317,6 +317,19 @@ class Lane:
 
 
 @dataclass(frozen=True, slots=True)
+class Message:
+    """Timeline arrows: a step of action ``action`` (its parameters bound to ``slots``)
+    draws an arrow from the lane of ``source`` to the lane of ``target``, both evaluated
+    in the step's pre-state. A report annotation: no engine reads it."""
+
+    action: int
+    slots: tuple[int, ...]
+    source: Expr
+    target: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Model:
     name: str
     path: str
@@ -331,6 +344,7 @@ class Model:
     counters: tuple[FaultCounter, ...]
     lane: Lane | None
     n_slots: int
+    messages: tuple[Message, ...] = ()    # report annotations, at most one per action
 
     @property
     def invariants(self) -> tuple[Property, ...]:

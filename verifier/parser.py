@@ -168,7 +168,7 @@ def parse(text: str, path: str = "<string>") -> S.Spec:
 
 MAX_SYNTAX_ERRORS = 10
 _DECL_START = ("const ", "enum ", "type ", "var ", "init:", "init ", "def ", "action ", "fault ",
-               "invariant ", "reachable ", "constraint ", "lane ")
+               "invariant ", "reachable ", "constraint ", "lane ", "message ")
 
 
 def _syntax_errors(first: UnexpectedInput, text: str, path: str) -> list[Diagnostic]:
@@ -454,6 +454,12 @@ class _Builder(Transformer[Token, Any]):
 
     def lane_decl(self, meta: Any, c: list[Any]) -> S.LaneDecl:
         return S.LaneDecl(str(c[0]), c[1], c[2], self._sp(meta))
+
+    def message_decl(self, meta: Any, c: list[Any]) -> S.MessageDecl:
+        return S.MessageDecl(str(c[0]), c[1] or (), c[2], c[3], self._sp(meta))
+
+    def message_params(self, meta: Any, c: list[Any]) -> tuple[str, ...]:
+        return tuple(str(x) for x in c if x is not None)
 
     def bound_name(self, meta: Any, c: list[Any]) -> str:
         return str(c[0])

@@ -92,6 +92,9 @@ class Trace:
     # Timeline lanes (from the spec's `lane s in D: label` annotation, or a default):
     # (lane name, label at state 0..len(steps)); a failed last step repeats no label.
     lanes: tuple[tuple[str, tuple[Value, ...]], ...] = ()
+    # Timeline arrows (from the spec's `message Action(p, q): from -> to` annotations):
+    # (step number 1..len(steps), sender's lane value, receiver's lane value).
+    arrows: tuple[tuple[int, Value, Value], ...] = ()
 
     def __len__(self) -> int:
         return len(self.steps)

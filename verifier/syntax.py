@@ -386,9 +386,22 @@ class LaneDecl:
     span: Span = _span()
 
 
+@dataclass(frozen=True, slots=True)
+class MessageDecl:
+    """``message Delta(m, k): m -> k``: a step of the action draws an arrow from the
+    lane of ``source`` to the lane of ``target`` (``params``: the action's parameter
+    names, empty for ``message Failback: S -> P``)."""
+
+    action: str
+    params: tuple[str, ...]
+    source: Expr
+    target: Expr
+    span: Span = _span()
+
+
 Decl = Union[
     ConstDecl, EnumDecl, TypeDecl, VarDecl, InitDecl, DefDecl, ActionDecl, PropertyDecl,
-    LaneDecl,
+    LaneDecl, MessageDecl,
 ]
 
 

@@ -62,3 +62,16 @@ def timeline_facts(page: Page) -> tuple[list[list[str]], list[list[tuple[str, st
         elif tag == "g" and "fault-mark" in cls:
             marks[-1].append((attrs["data-step"], attrs["data-lane"]))
     return lanes, marks
+
+
+def arrow_facts(page: Page) -> list[list[tuple[str, str, str]]]:
+    """Per ``<svg class="timeline">`` in document order: its message arrows as
+    (step, from lane, to lane)."""
+    arrows: list[list[tuple[str, str, str]]] = []
+    for tag, attrs in page.elements:
+        cls = attrs.get("class", "").split()
+        if tag == "svg" and "timeline" in cls:
+            arrows.append([])
+        elif tag == "g" and "message" in cls:
+            arrows[-1].append((attrs["data-step"], attrs["data-from"], attrs["data-to"]))
+    return arrows

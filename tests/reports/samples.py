@@ -81,7 +81,8 @@ def dual_master_trace() -> Trace:
     lanes = tuple(
         (srv, tuple(dict(dict(st)["role"].pairs)[srv] for st in states))  # type: ignore[union-attr]
         for srv in SERVERS)
-    return Trace(s0, steps, None, lanes)
+    # Elect(S): T's vote reaches S (the spec's `message` annotation would say so).
+    return Trace(s0, steps, None, lanes, ((6, "T", "S"),))
 
 
 def runtime_error_trace() -> Trace:
@@ -220,7 +221,7 @@ def evil() -> CheckResult:
     s1: DisplayState = ((f"v{EVIL}", smap(**{lane: "<b>&amp;</b>", "Q": f"{EVIL}"})),
                         ("n", 2))
     trace = Trace(s0, (Step(f"Act{EVIL}", (("who", lane),), True, s1),),
-                  None, ((lane, ("a|b", "<b>&amp;</b>")), ("Q", (EVIL, EVIL))))
+                  None, ((lane, ("a|b", "<b>&amp;</b>")), ("Q", (EVIL, EVIL))), ((1, lane, "Q"),))
     return CheckResult(
         model=f"m{EVIL}&\"'", spec_path=f"specs/{EVIL}.fsl", engine="explicit",
         complete=False, stop_reason=f"stopped by {EVIL} & \"you\"",

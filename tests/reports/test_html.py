@@ -9,10 +9,14 @@ import re
 import pytest
 
 from verifier.reports.html import render_html
-from verifier.results import Trace
+from verifier.reports.markdown import render_markdown
+from verifier.reports.svg import render_timeline
+from verifier.reports.text import render_text
+from verifier.reports.timeline import assign_colours, timeline_of
+from verifier.results import Step, Trace
 
 from . import samples
-from .htmlcheck import parse, timeline_facts
+from .htmlcheck import arrow_facts, parse, timeline_facts
 
 
 @pytest.mark.parametrize("name", sorted(samples.ALL))
@@ -44,6 +48,47 @@ def test_timeline_lanes_and_fault_marks() -> None:
     assert marks[2] == []
     errors = page.with_class("error-mark")
     assert [a["data-step"] for _, a in errors] == ["2"]
+
+
+def test_timeline_message_arrows() -> None:
+    out = render_html(samples.dual_master())
+    page = parse(out)
+    # Elect(S, 2) at step 6: T's vote to S; the other timelines have no arrows.
+    assert arrow_facts(page) == [[("6", "T", "S")], [], []]
+    first_svg = out.split('<svg class="timeline"')[1].split("</svg>")[0]
+    arrow = first_svg.split('<g class="message"')[1].split("</g>")[0]
+    assert "<title>step 6: Elect(S, 2): message T → S</title>" in arrow
+    assert 'class="msg-line"' in arrow and 'class="msg-head"' in arrow
+    assert "fault" not in arrow  # its own colour, not the faults' red
+    assert '<span class="msg-key"></span>message</li>' in out.split('<ul class="legend">')[1]
+    assert '<span class="badge msg">message T → S</span>' in out  # the step table says it too
+    assert out.count('class="msg-key"') == 1  # only the timeline with an arrow has the key
+
+
+def _arrow_trace(arrows: tuple[tuple[int, str, str], ...], fail_last: bool = False) -> Trace:
+    s0 = (("x", 0),)
+    steps = (Step("Send", (("a", "P"),), False, s0), Step("Loop", (), False, s0),
+             Step("Last", (), False, None if fail_last else s0))
+    lanes = (("P", (1, 1, 1, 1)), ("S", (1, 1, 1, 1)), ("T", (1, 1, 1, 1)))
+    return Trace(s0, steps, "boom" if fail_last else None, lanes, arrows)
+
+
+def test_arrows_to_itself_to_no_lane_and_on_a_failed_step() -> None:
+    tl = timeline_of(_arrow_trace(((1, "P", "T"), (2, "S", "S"), (3, "T", "P")), fail_last=True))
+    # the failed step 3 draws nothing
+    assert [(a.step, a.source, a.target) for a in tl.arrows] == [(1, "P", "T"), (2, "S", "S")]
+    svg = render_timeline(tl, assign_colours([tl]), anchor="t", title="t")
+    assert svg.count('<g class="message"') == 2
+    loop = svg.split('data-from="S" data-to="S">')[1].split("</g>")[0]
+    assert 'd="M' in loop and "C" in loop  # a small loop on the lane
+    # an end that names no lane (a value the lanes do not have) is left out
+    assert timeline_of(_arrow_trace(((1, "P", "X"), (2, 7, "S")))).arrows == ()
+    # text and Markdown say it on the step, not on the failed one
+    r = dataclasses.replace(samples.dual_master(), properties=(dataclasses.replace(
+        samples.dual_master().properties[0], trace=_arrow_trace(((1, "P", "T"), (3, "T", "P")),
+                                                                 fail_last=True)),))
+    assert render_text(r).count("[message") == 1 and "Send(P)  [message P -> T]" in render_text(r)
+    assert render_markdown(r).count("✉ message") == 1
 
 
 def test_timeline_segments_and_legend() -> None:
@@ -97,6 +142,7 @@ def test_every_spec_string_is_escaped() -> None:
     lanes, marks = timeline_facts(page)
     assert lanes == [[lane, "Q"]]  # attribute values round-trip through escaping
     assert marks == [[("1", lane)]]
+    assert arrow_facts(page) == [[("1", lane, "Q")]]
     labels = [a["data-label"] for _, a in page.with_class("segment")]
     assert labels == ["a|b", "<b>&amp;</b>", samples.EVIL]
 

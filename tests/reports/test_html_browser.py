@@ -4,7 +4,7 @@ One browser, driven over the DevTools protocol (``cdp.py``), opens the report at
 wide and at a phone-sized viewport and checks that: the page logs nothing (no
 console message, no blocked load: its Content-Security-Policy would report any
 attempt to fetch something, no script error); the laid-out timeline shows the
-expected lanes and fault marks on the right lanes; the page is no wider than the
+expected lanes, fault marks on the right lanes and message arrows between them; the page is no wider than the
 phone screen (wide parts scroll in their own box). Screenshots at both sizes are
 checked and, with ``UPDATE_GOLDEN=1``, copied to docs/ for the README.
 
@@ -43,7 +43,7 @@ PROBE = """(() => {
                timelines: []};
   for (const svg of document.querySelectorAll('svg.timeline')) {
     const box = svg.getBoundingClientRect();
-    const t = {width: box.width, height: box.height, lanes: [], marks: []};
+    const t = {width: box.width, height: box.height, lanes: [], marks: [], arrows: []};
     for (const g of svg.querySelectorAll('g.lane')) {
       const b = g.getBBox();
       t.lanes.push({name: g.dataset.lane, y: b.y, height: b.height, width: b.width,
@@ -53,6 +53,11 @@ PROBE = """(() => {
       const b = g.getBBox();
       t.marks.push({step: g.dataset.step, lane: g.dataset.lane, y: b.y, height: b.height,
                     width: b.width});
+    }
+    for (const g of svg.querySelectorAll('g.message')) {
+      const b = g.getBBox();
+      t.arrows.push({step: g.dataset.step, from: g.dataset.from, to: g.dataset.to,
+                     x: b.x, y: b.y, width: b.width, height: b.height});
     }
     out.timelines.push(t);
   }
@@ -122,6 +127,13 @@ def test_timeline_layout(pages: Pages, viewport: str) -> None:
         centre = mark["y"] + mark["height"] / 2
         assert lane["y"] <= centre <= lane["y"] + lane["height"], mark
         assert mark["width"] > 5
+    # T's vote to S at step 6: from T's lane up into S's, across the step's boundary.
+    (arrow,) = first["arrows"]
+    assert (arrow["step"], arrow["from"], arrow["to"]) == ("6", "T", "S")
+    s, t = by_name["S"], by_name["T"]
+    assert s["y"] < arrow["y"] < s["y"] + s["height"] < t["y"] < arrow["y"] + arrow["height"]
+    assert arrow["y"] + arrow["height"] <= t["y"] + t["height"]
+    assert 20 < arrow["width"] < 60
     across = data["timelines"][1]["marks"][0]
     lanes = data["timelines"][1]["lanes"]
     assert across["lane"] == "*"

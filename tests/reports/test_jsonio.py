@@ -23,6 +23,16 @@ def test_round_trip_is_exact(name: str) -> None:
     assert result_to_json(back) == text  # also catches True/1 confusion, which == hides
 
 
+def test_arrows_are_written_and_required() -> None:
+    data = json.loads(result_to_json(samples.dual_master()))
+    trace = data["properties"][0]["trace"]
+    assert list(trace) == ["initial", "steps", "error", "lanes", "arrows"]
+    assert trace["arrows"] == [[6, "T", "S"]]
+    assert data["properties"][2]["trace"]["arrows"] == []
+    del trace["arrows"]
+    assert "$.properties[0].trace: missing field 'arrows'" in _error(json.dumps(data))
+
+
 def test_text_shape() -> None:
     text = result_to_json(samples.dual_master())
     assert text.endswith("}\n") and not text.endswith("\n\n")
@@ -84,6 +94,14 @@ def test_other_schema_version() -> None:
      "$.properties[0].trace.initial[0]: expected a [name, value] pair, got 1 items"),
     (["coverage", 0], {"name": "X"}, "$.coverage[0]: missing field 'fault'"),
     (["properties", 0, "colour"], "red", "$.properties[0]: unknown field 'colour'"),
+    (["properties", 0, "trace", "arrows", 0], [6, "T"],
+     "$.properties[0].trace.arrows[0]: expected a [step, from, to] triple, got 2 items"),
+    (["properties", 0, "trace", "arrows", 0, 0], 7,
+     "$.properties[0].trace.arrows[0][0]: step 7 is not a step of the trace (1..6)"),
+    (["properties", 0, "trace", "arrows", 0, 0], "6",
+     "$.properties[0].trace.arrows[0][0]: expected an integer, got a string"),
+    (["properties", 0, "trace", "arrows", 0, 2], {"#bag": []},
+     "$.properties[0].trace.arrows[0][2]: expected a value"),
 ])
 def test_errors_name_the_json_path(path: list[object], value: object, expected: str) -> None:
     data = json.loads(result_to_json(samples.dual_master()))

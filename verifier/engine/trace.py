@@ -42,6 +42,33 @@ def lanes(model: M.Model, states: list[sem.State]) -> tuple[tuple[str, tuple[R.V
     return tuple(out)
 
 
+def arrows(model: M.Model, states: list[sem.State],
+           moves: list[tuple[int, tuple[Any, ...]]]) -> tuple[tuple[int, R.Value, R.Value], ...]:
+    """Timeline arrows from the spec's ``message`` annotations: (step number, sender's
+    lane value, receiver's lane value) for each step whose action has one, both ends
+    evaluated in the step's pre-state with the action's parameters bound. ``moves[i]``
+    (action index, parameter values) is step i+1, from ``states[i]``; a step with no
+    state after it (it failed) draws no arrow, nor does an end that fails to evaluate,
+    is ``none`` or lies outside the lane domain."""
+    lane = model.lane
+    if lane is None or not model.messages:
+        return ()
+    by_action = {msg.action: msg for msg in model.messages}
+    out = []
+    for i, (action, params) in enumerate(moves[:len(states) - 1]):
+        msg = by_action.get(action)
+        if msg is None:
+            continue
+        env = dict(zip(msg.slots, params))
+        try:
+            ends = [sem.evaluate(e, states[i], env) for e in (msg.source, msg.target)]
+        except sem.EvalError:
+            continue
+        if all(v is not None and T.contains(lane.domain, v) for v in ends):
+            out.append((i + 1, T.display(lane.domain, ends[0]), T.display(lane.domain, ends[1])))
+    return tuple(out)
+
+
 def replay(model: M.Model, ordinals: list[int], *,
            error_step: tuple[int, int, str] | None = None) -> tuple[R.Trace, sem.State]:
     """The trace along ``ordinals`` (first: index of the initial state), optionally
@@ -52,6 +79,7 @@ def replay(model: M.Model, ordinals: list[int], *,
     state = inits[ordinals[0]]
     states = [state]
     steps: list[R.Step] = []
+    moves: list[tuple[int, tuple[Any, ...]]] = []
     for o in ordinals[1:]:
         trs = sem.successors(model, state)
         if o >= len(trs) or trs[o].target is None:
@@ -60,6 +88,7 @@ def replay(model: M.Model, ordinals: list[int], *,
         target = tr.target
         assert target is not None
         steps.append(_step(model, tr, display_state(model, target)))
+        moves.append((tr.action, tr.params))
         state = target
         states.append(state)
     error = None
@@ -72,7 +101,8 @@ def replay(model: M.Model, ordinals: list[int], *,
         err = trs[o].error
         assert err is not None
         error = err.describe()
-    trace = R.Trace(display_state(model, states[0]), tuple(steps), error, lanes(model, states))
+    trace = R.Trace(display_state(model, states[0]), tuple(steps), error, lanes(model, states),
+                    arrows(model, states, moves))
     return trace, state
 
 

@@ -29,7 +29,7 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 CSS = """
 :root { --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg: #ffffff; --soft: #f6f8fa;
-  --good: #1a7f37; --bad: #cf222e; --warn: #9a6700; --fault: #d1242f; }
+  --good: #1a7f37; --bad: #cf222e; --warn: #9a6700; --fault: #d1242f; --msg: #6639ba; }
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--fg);
   font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
@@ -75,6 +75,10 @@ svg.timeline .fault-diamond { fill: var(--fault); stroke: #fff; stroke-width: 1.
 svg.timeline .fault-glyph { font-size: 11px; font-weight: 700; fill: #fff; text-anchor: middle;
   pointer-events: none; }
 svg.timeline .fault-line { stroke: var(--fault); stroke-width: 2; stroke-dasharray: 5 4; }
+svg.timeline .msg-halo { fill: none; stroke: #ffffff; stroke-width: 5; stroke-linecap: round;
+  stroke-opacity: 0.85; }
+svg.timeline .msg-line { fill: none; stroke: var(--msg); stroke-width: 2; }
+svg.timeline .msg-head { fill: var(--msg); stroke: #ffffff; stroke-width: 1; }
 svg.timeline .ending { fill: none; stroke: var(--bad); stroke-width: 2; }
 svg.timeline .error-area { fill: #ffebe9; stroke: var(--bad); stroke-width: 1.5; stroke-dasharray: 4 3; }
 svg.timeline .error-text { font-size: 11px; font-weight: 600; fill: var(--bad); text-anchor: middle; }
@@ -84,6 +88,12 @@ svg.timeline .error-text { font-size: 11px; font-weight: 600; fill: var(--bad); 
 .swatch { display: inline-block; min-width: 22px; height: 14px; border-radius: 4px; }
 .legend .fault-key { width: 12px; height: 12px; background: var(--fault); transform: rotate(45deg);
   display: inline-block; }
+.legend .msg-key { position: relative; width: 16px; height: 2px; background: var(--msg);
+  display: inline-block; margin-right: 6px; }
+.legend .msg-key::after { content: ""; position: absolute; right: -7px; top: -4px;
+  border-left: 8px solid var(--msg); border-top: 5px solid transparent;
+  border-bottom: 5px solid transparent; }
+.badge.msg { color: var(--msg); border-color: var(--msg); background: #fbefff; }
 .muted { color: var(--muted); }
 table.steps td:first-child { white-space: nowrap; font-variant-numeric: tabular-nums; }
 table.steps tr.fault td:first-child { border-left: 3px solid var(--fault); }
@@ -162,12 +172,16 @@ def _state_pre(state: DisplayState, changed: frozenset[str] = frozenset()) -> st
 
 
 def _steps_table(trace: Trace, anchor: str, cti: bool) -> str:
+    messages = sm.messages(trace)
     rows = [(f'<tr id="{anchor}-step-0"><td>0</td><td><em>{_e(sm.start_label(cti))}</em></td>'
              f"<td>{_state_pre(trace.initial)}</td></tr>")]
     prev = trace.initial
     for view in step_views(trace):
         step = view.step
         badge = ' <span class="badge fault">fault</span>' if step.fault else ""
+        if view.number in messages:
+            a, b = messages[view.number]
+            badge += f' <span class="badge msg">message {_e(a)} → {_e(b)}</span>'
         cls = ' class="fault"' if step.fault else ""
         if view.error is not None:
             body = f'<span class="error-line">runtime error: {_e(view.error)}</span>'
@@ -189,7 +203,7 @@ def _steps_table(trace: Trace, anchor: str, cti: bool) -> str:
             f"<th>Changes</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
-def _legend(trace: Trace, colours: Colours, has_faults: bool) -> str:
+def _legend(trace: Trace, colours: Colours, has_faults: bool, has_arrows: bool) -> str:
     items = []
     for label in legend(timeline_of(trace)):
         fill = colours.fill(label)
@@ -197,6 +211,8 @@ def _legend(trace: Trace, colours: Colours, has_faults: bool) -> str:
                      f'color:{text_colour(fill)}"></span>{_code(format_value(label))}</li>')
     if has_faults:
         items.append('<li><span class="fault-key"></span>fault</li>')
+    if has_arrows:
+        items.append('<li><span class="msg-key"></span>message</li>')
     return f'<ul class="legend">{"".join(items)}</ul>'
 
 
@@ -230,7 +246,7 @@ def _trace_section(s: sm.Shown, colours: Colours) -> str:
         parts.append("</div>")
         if timeline_width(tl) > PHONE_WIDTH:
             parts.append('<p class="scroll-hint">Swipe sideways to see every step →</p>')
-        parts.append(_legend(trace, colours, bool(tl.faults)) + "</div>")
+        parts.append(_legend(trace, colours, bool(tl.faults), bool(tl.arrows)) + "</div>")
     else:
         parts.append('<p class="muted">No lanes: the trace has no map over an enum to draw; '
                      "a <code>lane s in D: label</code> annotation in the spec chooses one.</p>")

@@ -79,6 +79,7 @@ def _trace(t: Trace | None) -> dict[str, Any] | None:
                    "state": None if s.state is None else _pairs(s.state)} for s in t.steps],
         "error": t.error,
         "lanes": [[name, [value_to_json(v) for v in labels]] for name, labels in t.lanes],
+        "arrows": [[step, value_to_json(a), value_to_json(b)] for step, a, b in t.arrows],
     }
 
 
@@ -240,7 +241,7 @@ def _read_location(rd: _Reader, v: Any, where: str) -> Location | None:
 def _read_trace(rd: _Reader, v: Any, where: str) -> Trace | None:
     if v is None:
         return None
-    o = rd.as_obj(v, where, ("initial", "steps", "error", "lanes"))
+    o = rd.as_obj(v, where, ("initial", "steps", "error", "lanes", "arrows"))
     steps = []
     for i, s in enumerate(rd.as_list(o["steps"], f"{where}.steps")):
         at = f"{where}.steps[{i}]"
@@ -259,8 +260,18 @@ def _read_trace(rd: _Reader, v: Any, where: str) -> Trace | None:
         labels = tuple(rd.value(x, f"{at}[1][{j}]")
                        for j, x in enumerate(rd.as_list(pair[1], f"{at}[1]")))
         lanes.append((rd.as_str(pair[0], f"{at}[0]"), labels))
+    arrows = []
+    for i, arrow in enumerate(rd.as_list(o["arrows"], f"{where}.arrows")):
+        at = f"{where}.arrows[{i}]"
+        triple = rd.as_list(arrow, at)
+        if len(triple) != 3:
+            rd.fail(at, f"expected a [step, from, to] triple, got {len(triple)} items")
+        step = rd.as_int(triple[0], f"{at}[0]")
+        if not 1 <= step <= len(steps):
+            rd.fail(f"{at}[0]", f"step {step} is not a step of the trace (1..{len(steps)})")
+        arrows.append((step, rd.value(triple[1], f"{at}[1]"), rd.value(triple[2], f"{at}[2]")))
     return Trace(rd.named(o["initial"], f"{where}.initial"), tuple(steps),
-                 rd.opt_str(o["error"], f"{where}.error"), tuple(lanes))
+                 rd.opt_str(o["error"], f"{where}.error"), tuple(lanes), tuple(arrows))
 
 
 _TOP = ("format", "schema_version", "model", "spec_path", "engine", "complete", "stop_reason",

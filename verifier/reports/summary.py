@@ -273,6 +273,16 @@ def ending(p: PropertyResult, trace: Trace | None = None, cti: bool = False) -> 
     return f"{p.kind} {p.name}: {p.verdict}"
 
 
+def messages(trace: Trace) -> dict[int, tuple[str, str]]:
+    """Step number -> (sender, receiver), formatted, for the steps with a timeline arrow
+    (the spec's ``message`` annotations); a step that failed has none."""
+    out: dict[int, tuple[str, str]] = {}
+    for step, a, b in trace.arrows:
+        if 1 <= step <= len(trace.steps) and trace.steps[step - 1].state is not None:
+            out.setdefault(step, (format_value(a), format_value(b)))
+    return out
+
+
 def coverage_rows(result: CheckResult) -> tuple[CoverageRow, ...]:
     return tuple(
         CoverageRow(

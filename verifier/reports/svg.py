@@ -4,9 +4,11 @@ Columns are states (0 = initial, k = after step k); the axis on top shows the
 step number and action of each column (full label on hover, each a link to its
 row in the step table). Each lane is a row of coloured segments, one per run of
 equal labels. A fault is a red diamond on the boundary where it happened, on every
-lane it names, or a dashed line across all lanes when it names none. A runtime
-error leaves the last column empty and marks it. Every spec-originated string
-passes through ``html.escape`` (text and attributes alike).
+lane it names, or a dashed line across all lanes when it names none. A message
+(the spec's ``message`` annotation) is a purple arrow on the boundary of its
+step, from the sender's lane to the receiver's (a small loop for a message to
+itself). A runtime error leaves the last column empty and marks it. Every
+spec-originated string passes through ``html.escape`` (text and attributes alike).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ LANE_GAP = 10
 HEAD_H = 46         # step numbers and action labels
 PAD = 8
 CHAR_W = 6.6        # average glyph width at 11-12 px, for fitting labels
+ARROW_SLANT = 16    # a message arrow runs from this far left of its boundary to as far right
+ARROW_HEAD = 9
 
 
 def _fit(text: str, width: float) -> str:
@@ -46,6 +50,24 @@ def _label_span(start: int, end: int, marks: frozenset[int]) -> tuple[int, int]:
 
 def _diamond(x: float, y: float, r: float) -> str:
     return f"M{x:g} {y - r:g}L{x + r:g} {y:g}L{x:g} {y + r:g}L{x - r:g} {y:g}Z"
+
+
+def _n(v: float) -> str:
+    """A coordinate, to a tenth of a pixel (fixed, so output is deterministic)."""
+    return f"{round(v, 1):g}"
+
+
+def _arrowhead(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, str]:
+    """The head of an arrow from (x0, y0) ending at (x1, y1): where the shaft stops, and
+    the path of the head."""
+    dx, dy = x1 - x0, y1 - y0
+    length = (dx * dx + dy * dy) ** 0.5 or 1.0
+    ux, uy = dx / length, dy / length
+    bx, by = x1 - ux * ARROW_HEAD, y1 - uy * ARROW_HEAD
+    w = ARROW_HEAD / 2
+    path = (f"M{_n(x1)} {_n(y1)}L{_n(bx - uy * w)} {_n(by + ux * w)}"
+            f"L{_n(bx + uy * w)} {_n(by - ux * w)}Z")
+    return bx, by, path
 
 
 def _gutter(tl: Timeline) -> int:
@@ -102,11 +124,17 @@ def render_timeline(tl: Timeline, colours: Colours, *, anchor: str, title: str,
                        f'y2="{height - PAD}" class="grid"/>')
     out.append("</g>")
 
-    # Boundaries with a fault mark, per lane: segment labels keep clear of them.
+    # Boundaries with a fault mark or an arrow, per lane: segment labels keep clear of them.
+    index = {lane.name: n for n, lane in enumerate(tl.lanes)}
+    crossed: dict[str, set[int]] = {lane.name: set() for lane in tl.lanes}
+    for arrow in tl.arrows:
+        lo, hi = sorted((index[arrow.source], index[arrow.target]))
+        for n in range(lo, hi + 1):
+            crossed[tl.lanes[n].name].add(arrow.step)
     marked: dict[str, frozenset[int]] = {}
     for lane in tl.lanes:
         marked[lane.name] = frozenset(m.step for m in tl.faults
-                                      if not m.lanes or lane.name in m.lanes)
+                                      if not m.lanes or lane.name in m.lanes) | crossed[lane.name]
 
     # Lanes.
     for i, lane in enumerate(tl.lanes):
@@ -140,6 +168,29 @@ def render_timeline(tl: Timeline, colours: Colours, *, anchor: str, title: str,
                    f'height="{height - lanes_top - PAD + 7:g}" rx="7" class="ending">'
                    f"<title>{escape(ending)}</title></rect>")
 
+    # Messages: from the middle of the sender's lane into the receiver's, across the
+    # step's boundary; under the fault marks.
+    for arrow in tl.arrows:
+        bx = x(arrow.step)
+        i, j = index[arrow.source], index[arrow.target]
+        y0 = lane_y(i) + LANE_H / 2
+        if i == j:
+            x0, x1, y1 = bx - ARROW_SLANT / 2, bx + ARROW_SLANT / 2, y0
+            top = lane_y(i) - LANE_GAP / 2
+            end_x, end_y, head = _arrowhead(x1, top, x1, y1)
+            shaft = f"M{_n(x0)} {_n(y0)}C{_n(x0)} {_n(top)} {_n(x1)} {_n(top)} {_n(end_x)} {_n(end_y)}"
+        else:
+            x0, x1 = bx - ARROW_SLANT, bx + ARROW_SLANT
+            y1 = lane_y(j) + (8 if j > i else LANE_H - 8)
+            end_x, end_y, head = _arrowhead(x0, y0, x1, y1)
+            shaft = f"M{_n(x0)} {_n(y0)}L{_n(end_x)} {_n(end_y)}"
+        hover = f"step {arrow.step}: {arrow.action}: message {arrow.source} → {arrow.target}"
+        out.append(f'<g class="message" data-step="{arrow.step}" '
+                   f'data-from="{escape(arrow.source)}" data-to="{escape(arrow.target)}">'
+                   f"<title>{escape(hover)}</title>"
+                   f'<path d="{shaft}" class="msg-halo"/><path d="{shaft}" class="msg-line"/>'
+                   f'<path d="{head}" class="msg-head"/></g>')
+
     # Faults, drawn last so they sit on top of the segments.
     for mark in tl.faults:
         bx = x(mark.step)
@@ -151,7 +202,6 @@ def render_timeline(tl: Timeline, colours: Colours, *, anchor: str, title: str,
                        'class="fault-line"/>'
                        f'<path d="{_diamond(bx, HEAD_H, 7)}" class="fault-diamond"/></g>')
             continue
-        index = {lane.name: n for n, lane in enumerate(tl.lanes)}
         for name in mark.lanes:
             cy = lane_y(index[name]) + LANE_H / 2
             out.append(f'<g class="fault-mark" data-step="{mark.step}" '

@@ -16,7 +16,7 @@ from verifier.reports.diff import changed_names, step_views
 from verifier.results import VIOLATED, CheckResult, DisplayState, PropertyResult, Trace, format_value
 
 _CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33",
-          "magenta": "35", "cyan": "36"}
+          "blue": "34", "magenta": "35", "cyan": "36"}
 _TONE = {sm.GOOD: "green", sm.BAD: "red", sm.WARN: "yellow", sm.PLAIN: ""}
 
 
@@ -82,10 +82,14 @@ def _trace_lines(p: PropertyResult, trace: Trace, st: _Style, full_states: bool,
     lines = [f"  {st('State 0', 'bold')}  ({sm.start_label(cti)})"]
     lines += _state_lines(trace.initial, "     ", st)
     prev = trace.initial
+    messages = sm.messages(trace)
     for view in step_views(trace):
         head = f"  {st(f'Step {view.number}', 'bold')}  {clean(view.step.label())}"
         if view.step.fault:
             head += "  " + st("[fault]", "magenta", "bold")
+        if view.number in messages:
+            a, b = messages[view.number]
+            head += "  " + st(f"[message {clean(a)} -> {clean(b)}]", "blue")
         lines.append(head)
         if view.error is not None:
             lines.append("      " + st(f"runtime error: {clean(view.error)}", "red", "bold"))

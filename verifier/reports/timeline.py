@@ -6,7 +6,8 @@ map-valued variable whose keys are enum members supplies one lane per key,
 labelled by that map's value. Consecutive equal labels merge into segments. A
 fault step marks the lanes named by one of its parameters (``CutLink(P, T)`` marks
 lanes P and T; a tuple or set parameter names its items too), or every lane when it
-names none. Colours are assigned per
+names none. A step with an arrow (the spec's ``message`` annotation, ``Trace.arrows``)
+points from the sender's lane to the receiver's. Colours are assigned per
 distinct label value in order of first appearance across the whole report, so the
 same value has the same colour in every timeline of one report.
 """
@@ -17,6 +18,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 from verifier.reports.diff import strict_key
+from verifier.reports.summary import messages
 from verifier.results import Trace, Value, VMap, VSeq, VSet, VTuple, format_value
 
 # Colour-blind-friendly, distinct on white; text colour chosen per fill below.
@@ -55,6 +57,17 @@ class FaultMark:
 
 
 @dataclass(frozen=True, slots=True)
+class ArrowMark:
+    """A message at ``step`` (between states step-1 and step) from lane ``source`` to
+    lane ``target`` (the same lane for a message to itself)."""
+
+    step: int
+    action: str
+    source: str
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
 class Timeline:
     lanes: tuple[Lane, ...]
     states: int                  # number of state columns (len(steps) + 1)
@@ -63,6 +76,7 @@ class Timeline:
     faults: tuple[FaultMark, ...]
     error_step: int | None       # the step that failed with a runtime error
     derived_from: str | None     # the variable the lanes came from, if not annotated
+    arrows: tuple[ArrowMark, ...] = ()
 
 
 def default_lanes(trace: Trace) -> tuple[tuple[tuple[str, tuple[Value, ...]], ...], str | None]:
@@ -133,6 +147,10 @@ def timeline_of(trace: Trace) -> Timeline:
     error_step = None
     if trace.steps and trace.steps[-1].state is None:
         error_step = len(trace.steps)
+    # Arrows between drawn lanes only, one per step, none on a failed step.
+    arrows = tuple(ArrowMark(step, trace.steps[step - 1].label(), a, b)
+                   for step, (a, b) in sorted(messages(trace).items())
+                   if a in names and b in names)
     return Timeline(
         lanes=lanes,
         states=states,
@@ -141,6 +159,7 @@ def timeline_of(trace: Trace) -> Timeline:
         faults=tuple(faults),
         error_step=error_step,
         derived_from=derived,
+        arrows=arrows,
     )
 
 

@@ -18,7 +18,7 @@ from verifier import model as M
 from verifier import results as R
 from verifier import semantics as sem
 from verifier import typesys as T
-from verifier.engine.trace import display_state, lanes
+from verifier.engine.trace import arrows, display_state, lanes
 from verifier.symbolic.errors import SymbolicMismatch
 from verifier.symbolic.state import SymState, decode, decode_state
 from verifier.symbolic.transition import StepVars
@@ -105,7 +105,9 @@ def replay(model: M.Model, path: Path, *, initial: bool = True) -> R.Trace:
         if last_error:
             assert tr.error is not None
             error = tr.error.describe()
-    return R.Trace(display_state(model, path.states[0]), tuple(steps), error, lanes(model, list(path.states)))
+    states = list(path.states)
+    return R.Trace(display_state(model, path.states[0]), tuple(steps), error, lanes(model, states),
+                   arrows(model, states, list(path.moves)))
 
 
 def fires(p: M.Property, state: sem.State) -> bool:
