@@ -4,6 +4,7 @@ pinned by the golden catalogue in tests/diagnostics)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -305,3 +306,18 @@ def test_the_tree_is_not_changed() -> None:
     before = repr(spec)
     check_spec(spec, BASE, constants={"N": 4})
     assert repr(spec) == before and isinstance(spec.decls[0], S.ConstDecl)
+
+
+def test_huge_types_are_refused_quickly_without_computing_their_size(tmp_path: Path) -> None:
+    """A map of maps over 0..65535 has 2^(2^36) values: its size saturates instead of being
+    computed (which took gigabytes), and the checker refuses it with a located error."""
+    from verifier.cli import main
+
+    path = tmp_path / "huge.fsl"
+    path.write_text("type A = 0..65535\nvar m: A -> A -> A\n", encoding="utf-8")
+    assert main(["check", "--no-reports", str(path)]) == 2
+    from verifier import typesys as T
+
+    ty = T.MapTy(T.RangeTy(0, 65535), T.MapTy(T.RangeTy(0, 65535), T.RangeTy(0, 65535)))
+    assert T.size(ty) == T.HUGE and T.show_count(T.size(ty)) == "more than 10^30"
+    assert T.size(T.MapTy(T.RangeTy(0, 3), T.RangeTy(0, 9))) == 10 ** 4  # exact when small

@@ -177,7 +177,7 @@ class _Checker:
             self.err("E105", f"{what} must be a finite type, not {T.show(ty)}", sp,
                      "use a range such as `0..N` instead of `int`")
         elif T.size(ty) > MAX_DOMAIN:
-            self.err("E110", f"{what} has {T.size(ty):,} values (the limit is {MAX_DOMAIN:,})", sp,
+            self.err("E110", f"{what} has {T.show_count(T.size(ty))} values (the limit is {MAX_DOMAIN:,})", sp,
                      "use a smaller type, e.g. a narrower range or a smaller constant")
 
     # -- declarations
@@ -211,6 +211,8 @@ class _Checker:
                     if declare(name, sp, "definition"):
                         self.d.defs[name] = d
                 case S.ActionDecl(name, _, _, _, sp) | S.PropertyDecl(_, name, _, _, sp):
+                    declare(name, sp, "declaration")
+                case S.LivenessDecl(name=name, span=sp):
                     declare(name, sp, "declaration")
 
     def constants(self) -> list[tuple[str, Any, T.Ty]]:
@@ -313,6 +315,7 @@ class _Checker:
         props: list[M.Property] = []
         lane: M.Lane | None = None
         message_decls: list[S.MessageDecl] = []
+        liveness: list[M.Liveness] = []
         for d in self.spec.decls:
             match d:
                 case S.InitDecl(cond, sp):
@@ -337,6 +340,8 @@ class _Checker:
                     lane = M.Lane(loc.slot, dty, self.x.check(label, Scope().bind(lane_var, loc)))
                 case S.MessageDecl():
                     message_decls.append(d)
+                case S.LivenessDecl():
+                    liveness.append(self.liveness(d))
         lane_declared = any(isinstance(d, S.LaneDecl) for d in self.spec.decls)
         messages = self.messages(message_decls, actions, lane, lane_declared)
         for d in self.spec.decls:  # unused definitions must be right too
@@ -352,7 +357,28 @@ class _Checker:
             n_spec_vars=len(variables), init_values=tuple(init_values),
             init_conds=tuple(init_conds), actions=tuple(actions), properties=tuple(props),
             counters=tuple(counters), lane=lane, n_slots=self.x.next_slot,
-            messages=messages)
+            messages=messages, liveness=tuple(liveness))
+
+    def liveness(self, d: S.LivenessDecl) -> M.Liveness:
+        """Parameters like an action's; three state predicates."""
+        sc = Scope()
+        params = []
+        for p in d.params:
+            ty = self.resolve_type(p.type)
+            self.require_finite(ty, p.span, f"parameter `{p.name}`")
+            loc = self.x.new_local(p.name, ty, p.span)
+            sc = sc.bind(p.name, loc)
+            params.append(M.Param(loc.slot, p.name, ty))
+        parts: list[M.Expr] = []
+        for what, e in (("trigger (left of `~>`)", d.trigger), ("goal (right of `~>`)", d.goal),
+                        ("`while` condition", d.keep)):
+            if e is None:
+                continue
+            checked = self.x.check(e, sc)
+            self.x.expect(checked, "bool", e.span, f"the {what} of liveness `{d.name}`")
+            parts.append(checked)
+        keep = parts[2] if len(parts) == 3 else None
+        return M.Liveness(d.name, d.doc, tuple(params), parts[0], parts[1], keep, d.span)
 
     def messages(self, decls: list[S.MessageDecl], actions: list[M.Action],
                  lane: M.Lane | None, lane_declared: bool) -> tuple[M.Message, ...]:
@@ -493,7 +519,7 @@ class _Checker:
             sc = sc.bind(p.name, loc)
             params.append(M.Param(loc.slot, p.name, ty))
         body = self.block(d.body, sc)
-        return M.Action(index, d.name, tuple(params), body, d.fault, d.span)
+        return M.Action(index, d.name, tuple(params), body, d.fault, d.span, d.fair)
 
     def block(self, stmts: tuple[S.Stmt, ...], sc: Scope) -> tuple[M.Stmt, ...]:
         return tuple(self.stmt(s, sc) for s in stmts)

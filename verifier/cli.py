@@ -329,13 +329,14 @@ def _check_property_names(model: Any, names: tuple[str, ...], cfg: ModelConfig) 
     from verifier.diagnostics import did_you_mean
 
     known = [p.name for p in model.properties if p.kind in ("invariant", "reachable")]
+    known += [p.name for p in model.liveness]
     bad = [n for n in names if n not in known]
     if bad:
         diags = []
         for n in bad:
             best = did_you_mean(n, known)
             diags.append(Diagnostic(
-                "C014", f"the spec has no invariant or reachable property `{n}`",
+                "C014", f"the spec has no invariant, reachable or liveness property `{n}`",
                 cfg.key_span("check", "properties") if cfg.path else Diagnostic("", "").span,
                 f"did you mean `{best}`?" if best else f"its properties are: {', '.join(known)}"))
         raise ConfigError(diags)

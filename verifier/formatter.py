@@ -518,7 +518,10 @@ class _Printer:
                     head.append(_params(params))
                 return _assigned(head, " =", body)
             case S.ActionDecl(n, params, body, fault):
-                head = ["fault action " if fault else "action ", _name(n)]
+                if fault and d.fair:
+                    raise ValueError("an action cannot be both `fault` and `fair`")
+                kind = "fault action " if fault else "fair action " if d.fair else "action "
+                head = [kind, _name(n)]
                 if params:
                     head.append(_params(params))
                 return [*head, " ", self.block(d, 0, body)]
@@ -535,6 +538,21 @@ class _Printer:
                 return _assigned(head, ":", cond)
             case S.LaneDecl(var, dom, label):
                 return _assigned(["lane ", _name(var), " in ", _name(dom)], ":", label)
+            case S.LivenessDecl(n, params, doc, trigger, goal, keep):
+                head = ["liveness ", _name(n)]
+                if params:
+                    head.append(_params(params))
+                if doc is not None:
+                    if '"' in doc or "\n" in doc:
+                        raise ValueError(f"a description cannot hold a quote or a newline: {doc!r}")
+                    head.append(f' "{doc}"')
+                # conditionals, lets and quantifiers are parenthesized around `~>` and `while`
+                leads: list[Doc] = [_expr(trigger, IMPLIES), " ~>", _Line(), _expr(goal, IMPLIES)]
+                if keep is not None:
+                    leads += [_Line(), "while ", _expr(keep, IMPLIES)]
+                if doc is not None:
+                    return [*head, ":", _Nest([_Hard(), _Group(leads)])]
+                return _Group([*head, ":", _Nest([_Line(), _Group(leads)])])
             case S.MessageDecl(action, params, source, target):
                 head = ["message ", _name(action)]
                 if params:
@@ -560,7 +578,7 @@ def _is_lvalue(e: S.Expr) -> bool:
 
 
 _DECLS = (S.ConstDecl, S.EnumDecl, S.TypeDecl, S.VarDecl, S.InitDecl, S.DefDecl, S.ActionDecl,
-          S.PropertyDecl, S.LaneDecl, S.MessageDecl)
+          S.PropertyDecl, S.LaneDecl, S.MessageDecl, S.LivenessDecl)
 
 
 def _is_decl(node: S.Decl | S.Stmt) -> bool:

@@ -45,6 +45,9 @@ class LabelledGraph:
     states: tuple[sem.State, ...]
     initial: tuple[int, ...]
     succ: tuple[tuple[tuple[int, int], ...], ...]   # per state: (action, target), sorted
+    # per state: (action, target) -> the lowest index of such a transition among the
+    # state's transitions in the reference order (what trace replay takes)
+    ordinal: tuple[dict[tuple[int, int], int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +66,12 @@ class Lasso:
 
 
 def build_graph(model: M.Model, limit: int) -> LabelledGraph:
+    """Every reachable state, as the explicit engine explores them: a state outside a
+    ``constraint`` has no successors, fault budgets apply (the counters are in the state)."""
     ids: dict[sem.State, int] = {}
     states: list[sem.State] = []
     succ: list[tuple[tuple[int, int], ...]] = []
+    ordinals: list[dict[tuple[int, int], int]] = []
 
     def intern(s: sem.State) -> int:
         i = ids.get(s)
@@ -76,16 +82,18 @@ def build_graph(model: M.Model, limit: int) -> LabelledGraph:
             states.append(s)
         return i
 
-    initial = tuple(dict.fromkeys(intern(s) for s in sem.initial_states(model)))
+    initial = tuple(intern(s) for s in sem.initial_states(model))
     k = 0
     while k < len(states):
-        edges = set()
-        for tr in sem.successors(model, states[k]):
-            if tr.target is not None:
-                edges.add((tr.action, intern(tr.target)))
+        edges: dict[tuple[int, int], int] = {}
+        if all(sem.holds(c, states[k]) for c in model.constraints):
+            for o, tr in enumerate(sem.successors(model, states[k])):
+                if tr.target is not None:
+                    edges.setdefault((tr.action, intern(tr.target)), o)
         succ.append(tuple(sorted(edges)))
+        ordinals.append(edges)
         k += 1
-    return LabelledGraph(tuple(states), initial, tuple(succ))
+    return LabelledGraph(tuple(states), initial, tuple(succ), tuple(ordinals))
 
 
 def find_lasso(succ: Sequence[Sequence[tuple[int, int]]], initial: Sequence[int],

@@ -284,6 +284,20 @@ class Action:
     body: tuple[Stmt, ...]
     fault: bool
     span: Span = _span()
+    fair: bool = False  # weak fairness (``fair action``), for liveness properties
+
+
+@dataclass(frozen=True, slots=True)
+class Liveness:
+    """``liveness name(params): trigger ~> goal while keep`` (``keep`` None: always)."""
+
+    name: str
+    doc: str | None
+    params: tuple[Param, ...]
+    trigger: Expr
+    goal: Expr
+    keep: Expr | None
+    span: Span = _span()
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +359,7 @@ class Model:
     lane: Lane | None
     n_slots: int
     messages: tuple[Message, ...] = ()    # report annotations, at most one per action
+    liveness: tuple[Liveness, ...] = ()  # checked on the state graph after the search
 
     @property
     def invariants(self) -> tuple[Property, ...]:

@@ -168,7 +168,7 @@ def parse(text: str, path: str = "<string>") -> S.Spec:
 
 MAX_SYNTAX_ERRORS = 10
 _DECL_START = ("const ", "enum ", "type ", "var ", "init:", "init ", "def ", "action ", "fault ",
-               "invariant ", "reachable ", "constraint ", "lane ", "message ")
+               "invariant ", "reachable ", "constraint ", "lane ", "message ", "fair ", "liveness ")
 
 
 def _syntax_errors(first: UnexpectedInput, text: str, path: str) -> list[Diagnostic]:
@@ -437,7 +437,13 @@ class _Builder(Transformer[Token, Any]):
         return S.DefDecl(str(c[0]), c[1], c[2], self._sp(meta))
 
     def action_decl(self, meta: Any, c: list[Any]) -> S.ActionDecl:
-        return S.ActionDecl(str(c[1]), c[2] or (), c[3], c[0] is not None, self._sp(meta))
+        kind = str(c[0]) if c[0] is not None else None
+        return S.ActionDecl(str(c[1]), c[2] or (), c[3], kind == "fault", self._sp(meta),
+                            kind == "fair")
+
+    def liveness_decl(self, meta: Any, c: list[Any]) -> S.LivenessDecl:
+        doc = str(c[2])[1:-1] if c[2] is not None else None
+        return S.LivenessDecl(str(c[0]), c[1] or (), doc, c[3], c[4], c[5], self._sp(meta))
 
     def _prop(self, kind: str, meta: Any, c: list[Any]) -> S.PropertyDecl:
         doc = str(c[1])[1:-1] if c[1] is not None else None

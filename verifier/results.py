@@ -95,6 +95,12 @@ class Trace:
     # Timeline arrows (from the spec's `message Action(p, q): from -> to` annotations):
     # (step number 1..len(steps), sender's lane value, receiver's lane value).
     arrows: tuple[tuple[int, Value, Value], ...] = ()
+    # A liveness counterexample is a lasso: the trigger holds in state ``trigger``; the
+    # behaviour then repeats states ``loop``..len(steps) forever (the last step leads back
+    # to state ``loop``), or, with ``stutter``, stays in its last state (``loop``) forever.
+    loop: int | None = None
+    trigger: int | None = None
+    stutter: bool = False
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -111,6 +117,7 @@ INVARIANT = "invariant"
 REACHABLE = "reachable"
 DEADLOCK = "deadlock"
 RUNTIME = "runtime-error"
+LIVENESS = "liveness"
 
 
 @dataclass(frozen=True, slots=True)

@@ -363,6 +363,22 @@ class ActionDecl:
     body: tuple[Stmt, ...]
     fault: bool
     span: Span = _span()
+    fair: bool = False  # ``fair action``: weak fairness, for liveness properties
+
+
+@dataclass(frozen=True, slots=True)
+class LivenessDecl:
+    """``liveness L(p: T) "doc": trigger ~> goal while keep``: for every value of the
+    parameters, whenever ``trigger`` holds, ``goal`` eventually holds on every fair
+    behaviour that keeps ``keep`` true (``keep`` None: no condition)."""
+
+    name: str
+    params: tuple[Param, ...]
+    doc: str | None
+    trigger: Expr
+    goal: Expr
+    keep: Expr | None
+    span: Span = _span()
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,7 +417,7 @@ class MessageDecl:
 
 Decl = Union[
     ConstDecl, EnumDecl, TypeDecl, VarDecl, InitDecl, DefDecl, ActionDecl, PropertyDecl,
-    LaneDecl, MessageDecl,
+    LaneDecl, MessageDecl, LivenessDecl,
 ]
 
 

@@ -202,29 +202,51 @@ def join(a: Ty, b: Ty) -> Ty:
 # ---- finite domains ------------------------------------------------------------------------
 
 
+# Sizes beyond 2**HUGE_BITS saturate at HUGE: nothing that large can be enumerated or
+# encoded, and computing it exactly (a map of maps over 0..65535) takes gigabytes.
+HUGE_BITS = 1 << 16
+HUGE = 1 << HUGE_BITS
+
+
 def size(t: Ty) -> int:
+    """How many values the type has (at most ``HUGE``: larger sizes saturate)."""
     match t:
         case BoolTy():
             return 2
         case RangeTy(lo, hi):
-            return hi - lo + 1
+            return min(hi - lo + 1, HUGE)
         case EnumTy(_, members):
             return len(members)
         case OptionTy(inner):
-            return 1 + size(inner)
+            return min(1 + size(inner), HUGE)
         case SetTy(elem):
-            return 1 << size(elem)
+            n = size(elem)
+            return HUGE if n >= HUGE_BITS else 1 << n
         case SeqTy(elem, cap):
             n = size(elem)
-            return sum(n ** k for k in range(cap + 1))
+            if n.bit_length() * cap > HUGE_BITS:
+                return HUGE
+            return min(sum(int(n ** k) for k in range(cap + 1)), HUGE)
         case TupleTy(items) | RecordTy(_, items):
             out = 1
             for i in items:
                 out *= size(i)
+                if out >= HUGE:
+                    return HUGE
             return out
         case MapTy(dom, cod):
-            return int(size(cod) ** size(dom))
+            d, c = size(dom), size(cod)
+            if c <= 1:
+                return 1
+            if d > HUGE_BITS or (c.bit_length() - 1) * d > HUGE_BITS:
+                return HUGE
+            return min(int(c ** d), HUGE)
     raise ValueError(f"type {show(t)} has no finite domain")
+
+
+def show_count(n: int) -> str:
+    """A number of values for a message: exact, or ``more than 10^30``."""
+    return f"{n:,}" if n < 10 ** 30 else "more than 10^30"
 
 
 def values(t: Ty) -> Iterator[Any]:

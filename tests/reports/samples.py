@@ -9,6 +9,7 @@ from verifier.results import (
     HOLDS,
     INCONCLUSIVE,
     INVARIANT,
+    LIVENESS,
     REACHABLE,
     RUNTIME,
     VACUOUS,
@@ -208,6 +209,32 @@ def induction() -> CheckResult:
     )
 
 
+def liveness() -> CheckResult:
+    """A liveness counterexample: a lasso whose loop starts where the trigger holds."""
+    s0 = (("role", smap(P="master", S="follower", T="follower")), ("serving", True))
+    s1 = (("role", smap(P="down", S="follower", T="follower")), ("serving", False))
+    s2 = (("role", smap(P="down", S="candidate", T="follower")), ("serving", False))
+    steps = (Step("Crash", (("s", "P"),), True, s1), Step("Timeout", (("s", "S"),), False, s2),
+             Step("StepDown", (("s", "S"),), False, s1))
+    trace = Trace(s0, steps, loop=1, trigger=1)
+    stuck = Trace(s0, (Step("Crash", (("s", "P"),), True, s1),), loop=1, trigger=1, stutter=True)
+    return CheckResult(
+        model="triad_liveness", spec_path=SPEC, engine="explicit", complete=True, stop_reason=None,
+        properties=(
+            PropertyResult("SomeoneServes", LIVENESS, VIOLATED, trace,
+                           loc(60, "liveness SomeoneServes: quorumUp ~> someoneServes"),
+                           "with a quorum up, a master eventually serves", None,
+                           "the trigger holds in state 1; the goal never holds from there on"),
+            PropertyResult("Recovers", LIVENESS, VIOLATED, stuck,
+                           loc(63, "liveness Recovers: not serving ~> serving"), None, None),
+            PropertyResult("Progress", LIVENESS, HOLDS, None,
+                           loc(66, "liveness Progress: true ~> true"), None, None,
+                           "no fair behaviour avoids the goal (3 states)"),
+        ),
+        stats=Stats(states=3, transitions=4, depth=2, initial_states=1),
+    )
+
+
 EVIL = "<script>alert(1)</script>"
 
 
@@ -237,4 +264,4 @@ def evil() -> CheckResult:
 
 
 ALL = {"dual_master": dual_master, "inconclusive": inconclusive, "evil": evil,
-       "induction": induction}
+       "induction": induction, "liveness": liveness}

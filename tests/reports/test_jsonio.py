@@ -26,11 +26,22 @@ def test_round_trip_is_exact(name: str) -> None:
 def test_arrows_are_written_and_required() -> None:
     data = json.loads(result_to_json(samples.dual_master()))
     trace = data["properties"][0]["trace"]
-    assert list(trace) == ["initial", "steps", "error", "lanes", "arrows"]
+    assert list(trace) == ["initial", "steps", "error", "lanes", "arrows", "loop", "trigger",
+                           "stutter"]
     assert trace["arrows"] == [[6, "T", "S"]]
     assert data["properties"][2]["trace"]["arrows"] == []
     del trace["arrows"]
     assert "$.properties[0].trace: missing field 'arrows'" in _error(json.dumps(data))
+
+
+def test_lasso_marks_round_trip_and_are_checked() -> None:
+    result = samples.liveness()
+    assert result_from_json(result_to_json(result)) == result
+    data = json.loads(result_to_json(result))
+    trace = data["properties"][0]["trace"]
+    assert (trace["loop"], trace["trigger"], trace["stutter"]) == (1, 1, False)
+    trace["loop"] = 99
+    assert "$.properties[0].trace.loop: state 99 is not a state of the trace" in _error(json.dumps(data))
 
 
 def test_text_shape() -> None:

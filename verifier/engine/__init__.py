@@ -7,6 +7,7 @@ what it found into plain result data with replayed traces.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from verifier import model as M
@@ -37,11 +38,20 @@ class EngineError(Exception):
 
 
 def select_properties(model: M.Model, names: tuple[str, ...] | None) -> tuple[M.Property, ...]:
+    """The invariants and reachables to watch during the search (liveness properties are
+    checked after it: ``select_liveness``)."""
     props = tuple(p for p in model.properties if p.kind in ("invariant", "reachable"))
     if names is None:
         return props
     by_name = {p.name: p for p in props}
-    return tuple(by_name[n] for n in names)
+    return tuple(by_name[n] for n in names if n in by_name)
+
+
+def select_liveness(model: M.Model, names: tuple[str, ...] | None) -> tuple[M.Liveness, ...]:
+    if names is None:
+        return model.liveness
+    by_name = {p.name: p for p in model.liveness}
+    return tuple(by_name[n] for n in names if n in by_name)
 
 
 def make_stepper(model: M.Model, monitors: tuple[M.Property, ...], mode: str) -> Stepper:
@@ -83,7 +93,15 @@ def run_check(model: M.Model, opts: CheckOptions, *,
         raise EngineError(f"run-time error while computing the initial states: {err.message}",
                           "fix the `var` initial values or `init` conditions", err.span,
                           "E120") from None
-    return _result(model, opts, monitors, stepper, ex, expect or {})
+    result = _result(model, opts, monitors, stepper, ex, expect or {})
+    live = select_liveness(model, opts.properties)
+    if not live:
+        return result
+    from verifier.engine.live import check_liveness
+
+    extra = check_liveness(model, live, opts, expect or {}, complete=ex.complete,
+                           states=ex.states)
+    return dataclasses.replace(result, properties=result.properties + tuple(extra))
 
 
 def _result(model: M.Model, opts: CheckOptions, monitors: tuple[M.Property, ...],

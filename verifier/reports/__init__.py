@@ -119,6 +119,11 @@ def write_reports(result: CheckResult, out_dir: Path, *,
                         continue
                     meta = {"source": result.spec_path, "model": result.model,
                             "property": p.name, "kind": p.kind, "verdict": p.verdict}
+                    if trace.loop is not None:  # a lasso: the behaviour repeats from there
+                        meta["loop"] = str(trace.loop)
+                        meta["loop-description"] = (
+                            "stays in the last state forever" if trace.stutter else
+                            f"after the last state, the behaviour goes back to state {trace.loop}")
                     if prefix == "cti":
                         meta["description"] = ("counterexample to induction: the first state "
                                                "need not be reachable")

@@ -173,7 +173,9 @@ def _state_pre(state: DisplayState, changed: frozenset[str] = frozenset()) -> st
 
 def _steps_table(trace: Trace, anchor: str, cti: bool) -> str:
     messages = sm.messages(trace)
-    rows = [(f'<tr id="{anchor}-step-0"><td>0</td><td><em>{_e(sm.start_label(cti))}</em></td>'
+    marks = sm.state_marks(trace)
+    mark0 = f' <span class="badge">{_e(marks[0])}</span>' if 0 in marks else ""
+    rows = [(f'<tr id="{anchor}-step-0"><td>0</td><td><em>{_e(sm.start_label(cti))}</em>{mark0}</td>'
              f"<td>{_state_pre(trace.initial)}</td></tr>")]
     prev = trace.initial
     for view in step_views(trace):
@@ -182,6 +184,8 @@ def _steps_table(trace: Trace, anchor: str, cti: bool) -> str:
         if view.number in messages:
             a, b = messages[view.number]
             badge += f' <span class="badge msg">message {_e(a)} → {_e(b)}</span>'
+        if view.number in marks:
+            badge += f' <span class="badge">{_e(marks[view.number])}</span>'
         cls = ' class="fault"' if step.fault else ""
         if view.error is not None:
             body = f'<span class="error-line">runtime error: {_e(view.error)}</span>'

@@ -80,6 +80,9 @@ def _trace(t: Trace | None) -> dict[str, Any] | None:
         "error": t.error,
         "lanes": [[name, [value_to_json(v) for v in labels]] for name, labels in t.lanes],
         "arrows": [[step, value_to_json(a), value_to_json(b)] for step, a, b in t.arrows],
+        "loop": t.loop,
+        "trigger": t.trigger,
+        "stutter": t.stutter,
     }
 
 
@@ -241,7 +244,8 @@ def _read_location(rd: _Reader, v: Any, where: str) -> Location | None:
 def _read_trace(rd: _Reader, v: Any, where: str) -> Trace | None:
     if v is None:
         return None
-    o = rd.as_obj(v, where, ("initial", "steps", "error", "lanes", "arrows"))
+    o = rd.as_obj(v, where, ("initial", "steps", "error", "lanes", "arrows", "loop", "trigger",
+                             "stutter"))
     steps = []
     for i, s in enumerate(rd.as_list(o["steps"], f"{where}.steps")):
         at = f"{where}.steps[{i}]"
@@ -270,8 +274,15 @@ def _read_trace(rd: _Reader, v: Any, where: str) -> Trace | None:
         if not 1 <= step <= len(steps):
             rd.fail(f"{at}[0]", f"step {step} is not a step of the trace (1..{len(steps)})")
         arrows.append((step, rd.value(triple[1], f"{at}[1]"), rd.value(triple[2], f"{at}[2]")))
+    marks: dict[str, int | None] = {}
+    for key in ("loop", "trigger"):
+        mark = None if o[key] is None else rd.as_int(o[key], f"{where}.{key}")
+        if mark is not None and not 0 <= mark <= len(steps):
+            rd.fail(f"{where}.{key}", f"state {mark} is not a state of the trace (0..{len(steps)})")
+        marks[key] = mark
     return Trace(rd.named(o["initial"], f"{where}.initial"), tuple(steps),
-                 rd.opt_str(o["error"], f"{where}.error"), tuple(lanes), tuple(arrows))
+                 rd.opt_str(o["error"], f"{where}.error"), tuple(lanes), tuple(arrows),
+                 marks["loop"], marks["trigger"], rd.as_bool(o["stutter"], f"{where}.stutter"))
 
 
 _TOP = ("format", "schema_version", "model", "spec_path", "engine", "complete", "stop_reason",

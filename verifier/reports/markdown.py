@@ -54,7 +54,9 @@ _VERDICT_MARK = {sm.GOOD: "✅", sm.BAD: "❌", sm.WARN: "⚠️", sm.PLAIN: ""}
 
 def _trace_table(p: PropertyResult, trace: Trace, cti: bool = False) -> list[str]:
     initial = "<br>".join(code(f"{n} = {format_value(v)}") for n, v in trace.initial)
-    rows = [["0", f"*{sm.start_label(cti)}*", initial or "*(no variables)*"]]
+    marks = sm.state_marks(trace)
+    first = f"*{sm.start_label(cti)}*" + (f" ⟵ {text(marks[0])}" if 0 in marks else "")
+    rows = [["0", first, initial or "*(no variables)*"]]
     messages = sm.messages(trace)
     for view in step_views(trace):
         action = f"**{code(view.step.label())}**"
@@ -63,6 +65,8 @@ def _trace_table(p: PropertyResult, trace: Trace, cti: bool = False) -> list[str
         if view.number in messages:
             a, b = messages[view.number]
             action += f" ✉ message {code(a)} → {code(b)}"
+        if view.number in marks:
+            action += f" ⟵ {text(marks[view.number])}"
         if view.error is not None:
             changes = f"❌ runtime error: {text(view.error)}"
         elif not view.changes:

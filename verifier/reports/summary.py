@@ -15,6 +15,7 @@ from verifier.results import (
     HOLDS,
     INCONCLUSIVE,
     INVARIANT,
+    LIVENESS,
     REACHABLE,
     RUNTIME,
     VACUOUS,
@@ -270,7 +271,25 @@ def ending(p: PropertyResult, trace: Trace | None = None, cti: bool = False) -> 
         return f"reachable {p.name} is true in this state"
     if p.kind == RUNTIME:
         return f"runtime error: {trace.error if trace and trace.error else 'unknown'}"
+    if p.kind == LIVENESS and trace is not None and trace.loop is not None:
+        if trace.stutter:
+            return (f"stays in this state forever (no fair action is enabled); the goal of "
+                    f"{p.name} never holds")
+        n = len(trace.steps)
+        return (f"back to state {trace.loop}: steps {trace.loop + 1}..{n} repeat forever, and the "
+                f"goal of {p.name} never holds")
     return f"{p.kind} {p.name}: {p.verdict}"
+
+
+def state_marks(trace: Trace) -> dict[int, str]:
+    """State number -> a note, for the states a liveness counterexample points at."""
+    out: dict[int, str] = {}
+    if trace.trigger is not None:
+        out[trace.trigger] = "the trigger holds; the goal never does from here on"
+    if trace.loop is not None and not trace.stutter:
+        note = "the loop starts here"
+        out[trace.loop] = f"{out[trace.loop]}; {note}" if trace.loop in out else note
+    return out
 
 
 def messages(trace: Trace) -> dict[int, tuple[str, str]]:

@@ -79,7 +79,11 @@ def _state_lines(state: DisplayState, indent: str, st: _Style,
 
 def _trace_lines(p: PropertyResult, trace: Trace, st: _Style, full_states: bool,
                  cti: bool = False) -> list[str]:
-    lines = [f"  {st('State 0', 'bold')}  ({sm.start_label(cti)})"]
+    marks = sm.state_marks(trace)
+    head0 = f"  {st('State 0', 'bold')}  ({sm.start_label(cti)})"
+    if 0 in marks:
+        head0 += "  " + st(f"<- {marks[0]}", "yellow")
+    lines = [head0]
     lines += _state_lines(trace.initial, "     ", st)
     prev = trace.initial
     messages = sm.messages(trace)
@@ -90,6 +94,8 @@ def _trace_lines(p: PropertyResult, trace: Trace, st: _Style, full_states: bool,
         if view.number in messages:
             a, b = messages[view.number]
             head += "  " + st(f"[message {clean(a)} -> {clean(b)}]", "blue")
+        if view.number in marks:
+            head += "  " + st(f"<- {marks[view.number]}", "yellow")
         lines.append(head)
         if view.error is not None:
             lines.append("      " + st(f"runtime error: {clean(view.error)}", "red", "bold"))

@@ -225,12 +225,13 @@ def _check_names(model: M.Model, names: tuple[str, ...] | None) -> None:
     if names is None:
         return
     known = [p.name for p in model.properties if p.kind in ("invariant", "reachable")]
+    known += [p.name for p in model.liveness]
     bad = [n for n in names if n not in known]
     if bad:
         diags = []
         for n in bad:
             best = did_you_mean(n, known)
-            diags.append(Diagnostic("C014", f"the spec has no invariant or reachable property `{n}`",
+            diags.append(Diagnostic("C014", f"the spec has no invariant, reachable or liveness property `{n}`",
                                     hint=f"did you mean `{best}`?" if best else
                                     f"its properties are: {', '.join(known)}"))
         raise ConfigError(diags)
@@ -245,6 +246,11 @@ def _run(args: argparse.Namespace, cfg: ModelConfig) -> tuple[int, R.CheckResult
         return _sizes(args, cfg, opts, expect), None
     model = load_model(cfg)
     _check_names(model, opts.properties)
+    live = [p.name for p in model.liveness if opts.properties is None or p.name in opts.properties]
+    if live:
+        sys.stderr.write(f"verifier prove: note: liveness {', '.join(live)} "
+                         f"{'is' if len(live) == 1 else 'are'} checked by `verifier check`, "
+                         "not by the symbolic engine\n")
     found: list[Any] = []
     if opts.mode == BMC:
         from verifier.symbolic.bmc import run_bmc
