@@ -361,14 +361,7 @@ class _Checker:
 
     def liveness(self, d: S.LivenessDecl) -> M.Liveness:
         """Parameters like an action's; three state predicates."""
-        sc = Scope()
-        params = []
-        for p in d.params:
-            ty = self.resolve_type(p.type)
-            self.require_finite(ty, p.span, f"parameter `{p.name}`")
-            loc = self.x.new_local(p.name, ty, p.span)
-            sc = sc.bind(p.name, loc)
-            params.append(M.Param(loc.slot, p.name, ty))
+        sc, params = self.params(d.params)
         parts: list[M.Expr] = []
         for what, e in (("trigger (left of `~>`)", d.trigger), ("goal (right of `~>`)", d.goal),
                         ("`while` condition", d.keep)):
@@ -509,15 +502,20 @@ class _Checker:
                      _assign_hint(target, e.ty) or f"give a value of type {T.show(target)}")
 
     # -- actions and statements
-    def action(self, d: S.ActionDecl, index: int) -> M.Action:
+    def params(self, decls: tuple[S.Param, ...]) -> tuple[Scope, list[M.Param]]:
+        """Parameters (of an action or a liveness property): finite types, fresh slots."""
         sc = Scope()
         params = []
-        for p in d.params:
+        for p in decls:
             ty = self.resolve_type(p.type)
             self.require_finite(ty, p.span, f"parameter `{p.name}`")
             loc = self.x.new_local(p.name, ty, p.span)
             sc = sc.bind(p.name, loc)
             params.append(M.Param(loc.slot, p.name, ty))
+        return sc, params
+
+    def action(self, d: S.ActionDecl, index: int) -> M.Action:
+        sc, params = self.params(d.params)
         body = self.block(d.body, sc)
         return M.Action(index, d.name, tuple(params), body, d.fault, d.span, d.fair)
 

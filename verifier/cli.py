@@ -367,10 +367,18 @@ def without_timings(result: R.CheckResult) -> R.CheckResult:
 
 
 def _summary_table(results: list[tuple[str, R.CheckResult | None, int]]) -> str:
-    rows = [("model", "states", "verdicts", "outcome")]
+    return summary_table([(name, code, r) for name, r, code in results], "states",
+                         lambda r: f"{r.stats.states:,}")
+
+
+def summary_table(runs: list[tuple[str, int, R.CheckResult | None]], column: str,
+                  cell: Any) -> str:
+    """The table after a run over several models (``verifier check``, ``verifier prove``):
+    model, one ``column`` (``cell(result)``), the verdict counts and the outcome."""
     names = {EXIT_OK: "ok", EXIT_VIOLATED: "VIOLATED", EXIT_USAGE: "ERROR",
              EXIT_INCONCLUSIVE: "inconclusive", EXIT_INTERNAL: "INTERNAL"}
-    for name, r, code in results:
+    rows = [("model", column, "verdicts", "outcome")]
+    for name, code, r in runs:
         if r is None:
             rows.append((name, "-", "-", names[code]))
             continue
@@ -381,7 +389,7 @@ def _summary_table(results: list[tuple[str, R.CheckResult | None, int]]) -> str:
         outcome = names[code]
         if code == EXIT_OK and any(p.expected for p in r.properties):
             outcome = "ok (as expected)"
-        rows.append((name, f"{r.stats.states:,}", verdicts, outcome))
+        rows.append((name, str(cell(r)), verdicts, outcome))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["", "Summary"]
     for i, row in enumerate(rows):

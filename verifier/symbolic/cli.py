@@ -170,27 +170,9 @@ def _folder(args: argparse.Namespace, folder: Path) -> int:
 
 
 def _summary(runs: list[tuple[str, int, R.CheckResult | None]]) -> str:
-    names = {EXIT_OK: "ok", EXIT_VIOLATED: "VIOLATED", EXIT_USAGE: "ERROR",
-             EXIT_INCONCLUSIVE: "inconclusive", EXIT_INTERNAL: "INTERNAL"}
-    rows = [("model", "engine", "verdicts", "outcome")]
-    for name, code, r in runs:
-        if r is None:
-            rows.append((name, "-", "-", names[code]))
-            continue
-        counts: dict[str, int] = {}
-        for p in r.properties:
-            counts[p.verdict] = counts.get(p.verdict, 0) + 1
-        outcome = names[code]
-        if code == EXIT_OK and any(p.expected for p in r.properties):
-            outcome = "ok (as expected)"
-        rows.append((name, r.engine, ", ".join(f"{n} {v}" for v, n in sorted(counts.items())), outcome))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["", "Summary"]
-    for i, row in enumerate(rows):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines) + "\n"
+    from verifier.cli import summary_table
+
+    return summary_table(runs, "engine", lambda r: r.engine)
 
 
 def _config(args: argparse.Namespace) -> ModelConfig:
