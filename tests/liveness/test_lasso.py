@@ -39,42 +39,48 @@ def fair_cycle(succ: list[list[tuple[int, int]]], fair: frozenset[int],
 
 def brute_force(succ: list[list[tuple[int, int]]], initial: list[int], fair: frozenset[int],
                 start: list[bool], keep: list[bool]) -> bool:
-    """Some start state reachable, then closed walks (bounded length) inside keep."""
+    """An independent search: some start state reachable, and from it, inside keep, a
+    node c with a fair closed walk through c, found by breadth-first search over pairs
+    (node, fair actions satisfied so far: taken, or disabled in a visited node)."""
     n = len(succ)
-    reach = set(initial)
-    todo = list(initial)
-    while todo:
-        u = todo.pop()
-        for _, v in succ[u]:
-            if v not in reach:
-                reach.add(v)
-                todo.append(v)
-    bound = n * (ACTIONS + 1) + 1
-    for s in sorted(reach):
-        if not (start[s] and keep[s]):
-            continue
-        # states reachable from s inside keep
-        inner = {s}
-        todo = [s]
+    enabled = [{a for a, _ in succ[u]} for u in range(n)]
+    full = frozenset(fair)
+
+    def disabled(u: int) -> frozenset[int]:
+        return frozenset(a for a in fair if a not in enabled[u])
+
+    def reach(sources: list[int], inside: list[bool]) -> set[int]:
+        seen = set(sources)
+        todo = list(sources)
         while todo:
             u = todo.pop()
             for _, v in succ[u]:
-                if keep[v] and v not in inner:
-                    inner.add(v)
+                if inside[v] and v not in seen:
+                    seen.add(v)
                     todo.append(v)
-        for c in sorted(inner):
-            if fair_cycle(succ, fair, [], [c]):  # stutter at c
+        return seen
+
+    def fair_walk(c: int) -> bool:
+        if disabled(c) == full:  # stuttering at c is fair
+            return True
+        first = [(v, disabled(c) | disabled(v) | ({a} & full)) for a, v in succ[c] if keep[v]]
+        seen = set(first)
+        todo = list(first)
+        while todo:
+            u, m = todo.pop()
+            if u == c and m == full:
                 return True
-            # closed walks from c inside keep, depth-first, bounded
-            stack: list[tuple[int, list[tuple[int, int]]]] = [(c, [])]
-            while stack:
-                u, walk = stack.pop()
-                if walk and u == c and fair_cycle(succ, fair, walk, [c] + [v for _, v in walk]):
-                    return True
-                if len(walk) < bound:
-                    for a, v in succ[u]:
-                        if keep[v]:
-                            stack.append((v, walk + [(a, v)]))
+            for a, v in succ[u]:
+                if keep[v]:
+                    nxt = (v, m | disabled(v) | ({a} & full))
+                    if nxt not in seen:
+                        seen.add(nxt)
+                        todo.append(nxt)
+        return False
+
+    for s in sorted(reach(list(initial), [True] * n)):
+        if start[s] and keep[s] and any(fair_walk(c) for c in sorted(reach([s], keep))):
+            return True
     return False
 
 
