@@ -314,18 +314,15 @@ def _check(args: argparse.Namespace) -> int:
     elif len(results) > 1:
         sys.stdout.write(_summary_table(results))
     if args.junit is not None or args.sarif is not None:
-        from verifier.ci import write_junit, write_sarif
+        from verifier.ci import write_ci_files
 
-        done = [r for _, r, _ in results if r is not None]
-        if args.junit is not None:
-            write_junit(done, args.junit, errors=[(n, "the model could not be checked (see the log)")
-                                                  for n, r, _ in results if r is None])
-        if args.sarif is not None:
-            write_sarif(done, args.sarif)
+        write_ci_files([(n, r) for n, r, _ in results], args.junit, args.sarif,
+                       "the model could not be checked (see the log)")
     return _combine([c for _, _, c in results])
 
 
 def _check_property_names(model: Any, names: tuple[str, ...], cfg: ModelConfig) -> None:
+    """C014 for each name that is not an invariant, reachable or liveness property."""
     from verifier.diagnostics import did_you_mean
 
     known = [p.name for p in model.properties if p.kind in ("invariant", "reachable")]

@@ -26,22 +26,21 @@ from verifier.liveness import GraphTooLarge, LabelledGraph, build_graph, find_la
 def check_liveness(model: M.Model, props: tuple[M.Liveness, ...], opts: CheckOptions,
                    expect: dict[str, str], *, complete: bool, states: int) -> list[R.PropertyResult]:
     """``states``: how many states the search found (the graph has as many)."""
+    def inconclusive(note: str) -> list[R.PropertyResult]:
+        return [_result(model, p, R.INCONCLUSIVE, expect, note=note) for p in props]
+
     if not props:
         return []
     if not complete:
-        return [_result(model, p, R.INCONCLUSIVE, expect, note="the search did not explore every "
-                        "reachable state, so no fair cycle can be ruled out") for p in props]
+        return inconclusive("the search did not explore every reachable state, so no fair "
+                            "cycle can be ruled out")
     if states > opts.graph_max_nodes:
-        return [_result(model, p, R.INCONCLUSIVE, expect,
-                        note=f"the state graph has {states:,} states, more than the liveness check "
-                             f"stores ({opts.graph_max_nodes:,}): raise [graph] max_nodes in the model")
-                for p in props]
+        return inconclusive(f"the state graph has {states:,} states, more than the liveness check "
+                            f"stores ({opts.graph_max_nodes:,}): raise [graph] max_nodes in the model")
     try:
         graph = build_graph(model, opts.graph_max_nodes)
     except GraphTooLarge as e:
-        return [_result(model, p, R.INCONCLUSIVE, expect,
-                        note=f"{e}: raise [graph] max_nodes in the model to check liveness")
-                for p in props]
+        return inconclusive(f"{e}: raise [graph] max_nodes in the model to check liveness")
     fair = frozenset(a.index for a in model.actions if a.fair)
     return [_check_one(model, graph, fair, p, expect) for p in props]
 

@@ -25,7 +25,7 @@ from verifier import model as M
 from verifier import results as R
 from verifier.config import ModelConfig, spec_model, with_overrides
 from verifier.config import load_model as load_config
-from verifier.diagnostics import ConfigError, Diagnostic, SpecError, did_you_mean
+from verifier.diagnostics import ConfigError, Diagnostic, SpecError
 from verifier.symbolic.errors import ModelProblem, SymbolicMismatch, Unsupported
 from verifier.symbolic.options import BMC, CHC, INDUCTION, KINDUCTION, ProveOptions
 
@@ -106,14 +106,11 @@ def prove_main(argv: list[str]) -> int:
 
 def _ci_files(args: argparse.Namespace, runs: list[tuple[str, int, R.CheckResult | None]]) -> None:
     """``--junit FILE`` / ``--sarif FILE``: the same files ``verifier check`` writes."""
-    from verifier.ci import write_junit, write_sarif
+    if args.junit is not None or args.sarif is not None:
+        from verifier.ci import write_ci_files
 
-    done = [r for _, _, r in runs if r is not None]
-    if args.junit is not None:
-        write_junit(done, args.junit, errors=[(n, "the model could not be proved (see the log)")
-                                              for n, _, r in runs if r is None])
-    if args.sarif is not None:
-        write_sarif(done, args.sarif)
+        write_ci_files([(n, r) for n, _, r in runs], args.junit, args.sarif,
+                       "the model could not be proved (see the log)")
 
 
 def _guarded(args: argparse.Namespace, make: Any) -> tuple[int, R.CheckResult | None]:
@@ -203,20 +200,11 @@ def _options(args: argparse.Namespace, cfg: ModelConfig) -> ProveOptions:
     return ProveOptions(mode=mode, depth=depth, timeout=args.timeout, properties=cfg.properties)
 
 
-def _check_names(model: M.Model, names: tuple[str, ...] | None) -> None:
-    if names is None:
-        return
-    known = [p.name for p in model.properties if p.kind in ("invariant", "reachable")]
-    known += [p.name for p in model.liveness]
-    bad = [n for n in names if n not in known]
-    if bad:
-        diags = []
-        for n in bad:
-            best = did_you_mean(n, known)
-            diags.append(Diagnostic("C014", f"the spec has no invariant, reachable or liveness property `{n}`",
-                                    hint=f"did you mean `{best}`?" if best else
-                                    f"its properties are: {', '.join(known)}"))
-        raise ConfigError(diags)
+def _check_names(model: M.Model, names: tuple[str, ...] | None, cfg: ModelConfig) -> None:
+    if names is not None:
+        from verifier.cli import _check_property_names
+
+        _check_property_names(model, names, cfg)
 
 
 def _run(args: argparse.Namespace, cfg: ModelConfig) -> tuple[int, R.CheckResult | None]:
@@ -227,7 +215,7 @@ def _run(args: argparse.Namespace, cfg: ModelConfig) -> tuple[int, R.CheckResult
     if args.sizes is not None:
         return _sizes(args, cfg, opts, expect), None
     model = load_model(cfg)
-    _check_names(model, opts.properties)
+    _check_names(model, opts.properties, cfg)
     live = [p.name for p in model.liveness if opts.properties is None or p.name in opts.properties]
     if live:
         sys.stderr.write(f"verifier prove: note: liveness {', '.join(live)} "
@@ -282,7 +270,7 @@ def _sizes(args: argparse.Namespace, cfg: ModelConfig, opts: ProveOptions, expec
         if not any(c[0] == args.const_name for c in model.constants):
             raise ConfigError([Diagnostic("U005", f"the spec has no constant `{args.const_name}`",
                                           hint="name the size constant with --const-name")])
-        _check_names(model, opts.properties)
+        _check_names(model, opts.properties, cfg)
         return model
 
     # the table needs verdicts, not the classification of counterexamples to induction
