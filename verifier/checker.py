@@ -21,7 +21,7 @@ from verifier.diagnostics import Diagnostic, SpecError, did_you_mean
 from verifier.exprcheck import Decls, ExprChecker, Scope
 from verifier.semantics import EvalError, evaluate
 
-MAX_DOMAIN = 1 << 16  # values in a parameter, map-domain or set-element type
+MAX_DOMAIN = T.MAX_DOMAIN  # values in a parameter, map-domain or set-element type
 MAX_INITIAL = 1_000_000  # candidate initial states (semantics.initial_states' limit)
 
 SpanOf = Callable[[str, str], S.Span]

@@ -271,10 +271,21 @@ class ExprChecker:
     def domain(self, dom: S.Expr, sc: Scope) -> M.Expr:
         de = self.check(dom, sc)
         self.expect(de, "set", dom.span, "the domain of a binder")
+        self.small_domain(de, dom.span)
         return de
+
+    def small_domain(self, de: M.Expr, span: S.Span) -> None:
+        """A binder over a type, or a range with constant bounds, runs over at most
+        ``MAX_DOMAIN`` values (a range computed from the state is checked when run)."""
+        if isinstance(de, (M.ETypeSet, M.EBinary)) and isinstance(de.ty, T.SetTy) \
+                and T.is_finite(de.ty.elem) and T.size(de.ty.elem) > T.MAX_DOMAIN:
+            self.error("E110", f"this domain has {T.show_count(T.size(de.ty.elem))} values "
+                       f"(the limit is {T.MAX_DOMAIN:,})", span,
+                       "bind over a smaller type or a narrower range")
 
     def type_domain(self, dom: S.Expr, sc: Scope) -> T.Ty | None:
         de = self.check(dom, sc)
+        self.small_domain(de, dom.span)
         if isinstance(de, M.ETypeSet):
             return de.elem
         if isinstance(de, M.EBinary) and de.op == "range" and isinstance(de.ty, T.SetTy) \

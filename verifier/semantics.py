@@ -18,7 +18,7 @@ it has already yielded.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,10 +58,22 @@ def iter_set(v: frozenset[Any], ty: T.Ty) -> list[Any]:
     return sorted(v)
 
 
-def _domain_values(e: M.Expr, state: State, env: Env) -> list[Any]:
+def _domain_values(e: M.Expr, state: State, env: Env) -> Iterable[Any]:
+    """The values a binder ranges over, in canonical order; a range ``lo..hi`` is not
+    built as a set (the compiled code iterates it the same way)."""
     if isinstance(e, M.ETypeSet):
-        return list(T.value_list(e.elem))
+        return _type_values(e)
+    if isinstance(e, M.EBinary) and e.op == "range":
+        return range(_num(evaluate(e.left, state, env), e.left),
+                     _num(evaluate(e.right, state, env), e.right) + 1)
     return iter_set(evaluate(e, state, env), e.ty)
+
+
+def _type_values(e: M.ETypeSet) -> tuple[Any, ...]:
+    try:
+        return T.value_list(e.elem)
+    except T.TooManyValues as err:  # the checker reports such types (E110)
+        raise EvalError(str(err), e.span) from None
 
 
 def evaluate(e: M.Expr, state: State, env: Env) -> Any:
@@ -118,8 +130,8 @@ def evaluate(e: M.Expr, state: State, env: Env) -> Any:
             return tuple(evaluate(body, state, {**env, slot: k}) for k in T.value_list(ty.dom))
         case M.ETuple(items) | M.ESeqLit(items):
             return tuple(evaluate(i, state, env) for i in items)
-        case M.ETypeSet(elem):
-            return frozenset(T.value_list(elem))
+        case M.ETypeSet():
+            return frozenset(_type_values(e))
     raise AssertionError(e)
 
 
@@ -154,6 +166,13 @@ def _binary(op: str, a: M.Expr, b: M.Expr, state: State, env: Env, e: M.EBinary)
         return bool(evaluate(a, state, env)) or bool(evaluate(b, state, env))
     if op == "=>":
         return (not evaluate(a, state, env)) or bool(evaluate(b, state, env))
+    if op in ("in", "notin") and isinstance(b, M.EBinary) and b.op == "range":
+        # membership in `lo..hi` is a comparison: the range is not built (nor compiled)
+        x = evaluate(a, state, env)
+        lo = _num(evaluate(b.left, state, env), b.left)
+        hi = _num(evaluate(b.right, state, env), b.right)
+        inside = isinstance(x, int) and not isinstance(x, bool) and lo <= x <= hi
+        return inside if op == "in" else not inside
     x, y = evaluate(a, state, env), evaluate(b, state, env)
     match op:
         case "<=>":
@@ -185,7 +204,11 @@ def _binary(op: str, a: M.Expr, b: M.Expr, state: State, env: Env, e: M.EBinary)
         case "diff":
             return x - y
         case "range":
-            return frozenset(range(_num(x, a), _num(y, b) + 1))
+            lo, hi = _num(x, a), _num(y, b)
+            if hi - lo + 1 > T.MAX_DOMAIN:
+                raise EvalError(f"the range {lo}..{hi} has {hi - lo + 1:,} values, more than a "
+                                f"set may hold ({T.MAX_DOMAIN:,})", e.span)
+            return frozenset(range(lo, hi + 1))
         case "+":
             return _num(x, a) + _num(y, b)
         case "-":

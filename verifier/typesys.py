@@ -207,6 +207,19 @@ def join(a: Ty, b: Ty) -> Ty:
 HUGE_BITS = 1 << 16
 HUGE = 1 << HUGE_BITS
 
+# Values in a type or range that a spec may use as a set (a quantifier domain, a
+# parameter, a map's keys, a set's elements, a range used as a value): the checker
+# reports more as E110, and the semantics raises a run-time error for a range computed
+# from the state that is larger.
+MAX_DOMAIN = 1 << 16
+# What ``value_list`` materializes at most (the initial-state candidates of one variable
+# are limited to a million by the checker): a last guard against a list of billions.
+MAX_LISTED = 1 << 22
+
+
+class TooManyValues(ValueError):
+    """A type with more values than ``value_list`` will list."""
+
 
 def size(t: Ty) -> int:
     """How many values the type has (at most ``HUGE``: larger sizes saturate)."""
@@ -279,6 +292,10 @@ def values(t: Ty) -> Iterator[Any]:
 
 @cache
 def value_list(t: Ty) -> tuple[Any, ...]:
+    n = size(t)
+    if n > MAX_LISTED:
+        raise TooManyValues(f"type {show(t)} has {show_count(n)} values, too many to list "
+                            f"(at most {MAX_LISTED:,})")
     return tuple(values(t))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import select
 import subprocess
 import time
@@ -34,6 +35,10 @@ class Browser:
             read_end, write_end = os.dup(to_child_r), os.dup(from_child_w)
             os.dup2(read_end, 3)
             os.dup2(write_end, 4)
+            # Chromium reserves terabytes of address space: lift the tests' memory
+            # ceiling (tests/conftest.py) back to the hard limit for it
+            hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+            resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
         self.proc = subprocess.Popen(
             [str(binary), *FLAGS, f"--user-data-dir={profile}", "about:blank"],

@@ -15,7 +15,7 @@ from typing import Any
 from verifier import model as M
 from verifier import semantics as sem
 from verifier.codegen.expr import ExprGen
-from verifier.codegen.runtime import Unsupported
+from verifier.codegen.runtime import RuntimeFault, Unsupported
 from verifier.codegen.source import ident
 from verifier.codegen.stmt import StmtGen
 from verifier.engine.stepper import Layout
@@ -82,7 +82,24 @@ class CompiledStepper:
         self.enabled = [0] * len(model.actions)
         self.taken = [0] * len(model.actions)
         self._scans: dict[tuple[int, ...], Callable[[list[Any]], list[int]]] = {}
+        # per monitor: a function of a packed state; generated code where the code
+        # generator covers the condition, else the reference semantics (``_slow``)
         self._mons: dict[int, Callable[[Any], Any]] = {}
+        self._slow: set[int] = set()
+        for i, p in enumerate(monitors):
+            try:
+                g = ExprGen(model)
+                code = self._monitor_code(g, i)
+                self._mons[i] = compile_source(f"def mon(t):\n    return {code}\n", g.ns,
+                                               model.name)["mon"]
+            except Unsupported:
+                self._slow.add(i)
+                self._mons[i] = self._reference_monitor(p)
+
+    def _reference_monitor(self, p: M.Property) -> Callable[[Any], bool]:
+        def fires(t: Any) -> bool:
+            return sem.fires(p, self.layout.unpack(t))
+        return fires
 
     def initial(self) -> list[Any]:
         return [self.layout.pack(s) for s in sem.initial_states(self.model)]
@@ -97,24 +114,39 @@ class CompiledStepper:
         return f"({code})" if p.kind == "reachable" else f"(not ({code}))"
 
     def scan(self, states: list[Any], monitors: list[int]) -> list[tuple[int, list[int]]]:
-        key = tuple(monitors)
-        fn = self._scans.get(key)
+        fast = tuple(i for i in monitors if i not in self._slow)
+        fn = self._scans.get(fast)
         if fn is None:
             gen = ExprGen(self.model)
-            body = " or ".join(self._monitor_code(gen, i) for i in monitors) or "False"
+            body = " or ".join(self._monitor_code(gen, i) for i in fast) or "False"
             src = f"def scan(frontier):\n    return [i for i, t in enumerate(frontier) if {body}]\n"
-            fn = self._scans[key] = compile_source(src, gen.ns, self.model.name)["scan"]
-            for i in monitors:
-                if i not in self._mons:
-                    g2 = ExprGen(self.model)
-                    code = self._monitor_code(g2, i)
-                    self._mons[i] = compile_source(f"def mon(t):\n    return {code}\n", g2.ns,
-                                                   self.model.name)["mon"]
+            fn = self._scans[fast] = compile_source(src, gen.ns, self.model.name)["scan"]
         hits = fn(states)
+        slow = [i for i in monitors if i in self._slow]
+        if slow:
+            hits = sorted(set(hits) | {k for k, t in enumerate(states)
+                                       if any(self._mons[i](t) for i in slow)})
         return [(k, [i for i in monitors if self._mons[i](states[k])]) for k in hits]
 
     def decode(self, s: Any) -> sem.State:
         return self.layout.unpack(s)
+
+    def truth(self, cond: M.Expr, binding: tuple[tuple[M.Param, Any], ...],
+              states: list[Any]) -> list[bool]:
+        """Generated code for ``cond`` with the parameters' values substituted as
+        constants; the reference semantics where the code generator does not cover
+        ``cond``, or to raise the ``EvalError`` (with its message) of a run-time error."""
+        try:
+            gen = ExprGen(self.model)
+            for p, v in binding:
+                gen.subst[p.slot] = repr(gen.crep_value(p.ty, v))
+            code = gen.expr(cond)
+            fn = compile_source(f"def truth(frontier):\n    return [bool({code}) for t in frontier]\n",
+                                gen.ns, self.model.name)["truth"]
+            return fn(states)  # type: ignore[no-any-return]
+        except (Unsupported, RuntimeFault):
+            env = {p.slot: v for p, v in binding}
+            return [bool(sem.evaluate(cond, self.layout.unpack(s), env)) for s in states]
 
 
 def compile_stepper(model: M.Model, monitors: tuple[M.Property, ...]) -> CompiledStepper:

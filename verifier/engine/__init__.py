@@ -104,22 +104,33 @@ def run_check(model: M.Model, opts: CheckOptions, *,
     return dataclasses.replace(result, properties=result.properties + tuple(extra))
 
 
+def _error_note(p: M.Property, state: sem.State) -> str | None:
+    """Why an invariant fired when its condition has a run-time error there."""
+    try:
+        sem.evaluate(p.cond, state, {})
+    except sem.EvalError as err:
+        return f"its condition cannot be evaluated in the last state: {err.describe()}"
+    return None
+
+
 def _result(model: M.Model, opts: CheckOptions, monitors: tuple[M.Property, ...],
             stepper: Stepper, ex: Exploration, expect: dict[str, str]) -> R.CheckResult:
     props: list[R.PropertyResult] = []
     for i, p in enumerate(monitors):
         f = ex.found.get(i)
         trace = None
+        note = None
         if f is not None:
             trace, last = replay(model, ex.path(f.sid))
             if not sem.fires(p, last):
                 raise ReplayMismatch(f"replayed trace does not reach a state where {p.name} fires")
+            note = _error_note(p, last)
         if p.kind == "invariant":
             verdict = R.VIOLATED if f else (R.HOLDS if ex.complete else R.INCONCLUSIVE)
         else:
             verdict = R.HOLDS if f else (R.VACUOUS if ex.complete else R.INCONCLUSIVE)
         props.append(R.PropertyResult(p.name, p.kind, verdict, trace, location(model, p.span),
-                                      p.doc, expect.get(p.name)))
+                                      p.doc, expect.get(p.name), note))
     if opts.deadlock:
         trace = None
         if ex.deadlock is not None:

@@ -39,6 +39,11 @@ class Stepper(Protocol):
 
     def decode(self, s: Any) -> sem.State: ...
 
+    def truth(self, cond: M.Expr, binding: tuple[tuple[M.Param, Any], ...],
+              states: list[Any]) -> list[bool]:
+        """The value of the boolean ``cond`` in each state, with each parameter of
+        ``binding`` bound to its value; a run-time error raises ``semantics.EvalError``."""
+
 
 class Layout:
     """Bit offsets of each variable in a packed state (first variable lowest)."""
@@ -123,3 +128,8 @@ class ReferenceStepper:
 
     def decode(self, s: Any) -> sem.State:
         return self._state(s)
+
+    def truth(self, cond: M.Expr, binding: tuple[tuple[M.Param, Any], ...],
+              states: list[Any]) -> list[bool]:
+        env = {p.slot: v for p, v in binding}
+        return [bool(sem.evaluate(cond, self._state(s), env)) for s in states]
