@@ -60,6 +60,7 @@ def build_graph(model: M.Model, opts: CheckOptions) -> nx.DiGraph:
         start = 0
         for s, end in zip(frontier, ends):
             src = ids[s]
+            trs = sem.successors(model, stepper.decode(s)) if end > start else []
             for k in range(start, end):
                 t = out[k]
                 if isinstance(t, int) and t == ERROR:
@@ -70,7 +71,7 @@ def build_graph(model: M.Model, opts: CheckOptions) -> nx.DiGraph:
                     ids[t] = len(ids)
                     nxt.append(t)
                     g.add_node(ids[t], initial=False)
-                tr = sem.successors(model, stepper.decode(s))[k - start]
+                tr = trs[k - start]
                 action = model.actions[tr.action]
                 label = R.Step(action.name, tuple(
                     (p.name, T.display(p.ty, v)) for p, v in zip(action.params, tr.params)),

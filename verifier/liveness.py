@@ -15,9 +15,11 @@ states where ``not Q and R``; a component admits a fair cycle iff every fair act
 taken on one of its inner edges or disabled in one of its states; the property fails iff
 a P-state of the kept subgraph reaches such a component inside it.
 
-``build_graph`` makes the labelled graph with the reference semantics (so it is meant for
-models up to ``graph_max_nodes`` states); ``find_lasso`` is the algorithm on plain
-integers, so that it can be tested against a brute-force search on random graphs.
+``build_graph`` makes the labelled graph with the engine's stepper (compiled when the spec
+allows it; ``reference_graph`` is the same graph from the reference semantics, which the
+tests compare it with); it stores every edge, so it is meant for models up to
+``graph_max_nodes`` states. ``find_lasso`` is the algorithm on plain integers, so that it
+can be tested against a brute-force search on random graphs.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
 from verifier import model as M
 from verifier import semantics as sem
+from verifier.engine.stepper import ERROR, Stepper
 
 
 class GraphTooLarge(Exception):
@@ -40,9 +44,10 @@ class GraphTooLarge(Exception):
 class LabelledGraph:
     """The reachable states (ids in breadth-first order) and their transitions, each
     labelled by the index of its action in ``model.actions``; error transitions are left
-    out (the safety check reports them)."""
+    out (the safety check reports them). ``states`` holds each state as the stepper
+    represents it (its ``decode`` gives the variables' values)."""
 
-    states: tuple[sem.State, ...]
+    states: tuple[Any, ...]
     initial: tuple[int, ...]
     succ: tuple[tuple[tuple[int, int], ...], ...]   # per state: (action, target), sorted
     # per state: (action, target) -> the lowest index of such a transition among the
@@ -65,9 +70,55 @@ class Lasso:
     stutter: bool
 
 
-def build_graph(model: M.Model, limit: int) -> LabelledGraph:
+def build_graph(model: M.Model, stepper: Stepper, limit: int) -> LabelledGraph:
     """Every reachable state, as the explicit engine explores them: a state outside a
-    ``constraint`` has no successors, fault budgets apply (the counters are in the state)."""
+    ``constraint`` has no successors, fault budgets apply (the counters are in the state).
+
+    ``stepper`` computes the successors (compiled or reference, one state per call); a
+    transition's ordinal is its position in the stepper's output, which is the order of
+    the reference semantics, and its action follows from the stepper's per-action
+    counters: each action's transitions come out together, in the order of
+    ``model.actions``."""
+    ids: dict[Any, int] = {}
+    reps: list[Any] = []
+    succ: list[tuple[tuple[int, int], ...]] = []
+    ordinals: list[dict[tuple[int, int], int]] = []
+
+    def intern(s: Any) -> int:
+        i = ids.get(s)
+        if i is None:
+            if len(reps) >= limit:
+                raise GraphTooLarge(f"the state graph has more than {limit:,} states")
+            i = ids[s] = len(reps)
+            reps.append(s)
+        return i
+
+    initial = tuple(intern(s) for s in stepper.initial())
+    n_actions = len(model.actions)
+    k = 0
+    while k < len(reps):
+        out: list[Any] = []
+        before = list(stepper.taken)
+        stepper.expand_level([reps[k]], out, [], [], [])
+        edges: dict[tuple[int, int], int] = {}
+        o = 0
+        for a in range(n_actions):
+            for _ in range(stepper.taken[a] - before[a]):
+                t = out[o]
+                if not (isinstance(t, int) and t == ERROR):
+                    edges.setdefault((a, intern(t)), o)
+                o += 1
+        if o != len(out):
+            raise AssertionError("the stepper's action counters do not cover its output")
+        succ.append(tuple(sorted(edges)))
+        ordinals.append(edges)
+        k += 1
+    return LabelledGraph(tuple(reps), initial, tuple(succ), tuple(ordinals))
+
+
+def reference_graph(model: M.Model, limit: int) -> LabelledGraph:
+    """``build_graph`` straight from the reference semantics (states as value tuples): the
+    specification that the stepper-based graph is tested against."""
     ids: dict[sem.State, int] = {}
     states: list[sem.State] = []
     succ: list[tuple[tuple[int, int], ...]] = []

@@ -1,9 +1,10 @@
 """Stage 5 (explicit, liveness): ``liveness`` properties checked after the search.
 
 The safety search has found every reachable state; the liveness check builds the
-labelled state graph (``verifier.liveness.build_graph``, reference semantics, at most
-``graph_max_nodes`` states), evaluates the property's three predicates on every state
-(for each valuation of its parameters) and looks for a fair lasso
+labelled state graph (``verifier.liveness.build_graph``, with a stepper of the search's
+kind: compiled when the spec allows it; at most ``graph_max_nodes`` states), evaluates
+the property's three predicates on every state (for each valuation of its parameters)
+and looks for a fair lasso
 (``verifier.liveness.find_lasso``). A lasso found is replayed through the reference
 semantics like every other trace; its ``loop`` says where it repeats.
 """
@@ -12,13 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from typing import Any
 
 from verifier import model as M
 from verifier import results as R
 from verifier import semantics as sem
 from verifier import typesys as T
+from verifier.engine import make_stepper
 from verifier.engine.options import CheckOptions
+from verifier.engine.stepper import Stepper
 from verifier.engine.trace import ReplayMismatch, location, replay
 from verifier.liveness import GraphTooLarge, LabelledGraph, build_graph, find_lasso
 
@@ -37,23 +39,26 @@ def check_liveness(model: M.Model, props: tuple[M.Liveness, ...], opts: CheckOpt
     if states > opts.graph_max_nodes:
         return inconclusive(f"the state graph has {states:,} states, more than the liveness check "
                             f"stores ({opts.graph_max_nodes:,}): raise [graph] max_nodes in the model")
+    stepper = make_stepper(model, (), opts.compiled)
     try:
-        graph = build_graph(model, opts.graph_max_nodes)
+        graph = build_graph(model, stepper, opts.graph_max_nodes)
     except GraphTooLarge as e:
         return inconclusive(f"{e}: raise [graph] max_nodes in the model to check liveness")
     fair = frozenset(a.index for a in model.actions if a.fair)
-    return [_check_one(model, graph, fair, p, expect) for p in props]
+    return [_check_one(model, stepper, graph, fair, p, expect) for p in props]
 
 
-def _check_one(model: M.Model, graph: LabelledGraph, fair: frozenset[int], p: M.Liveness,
-               expect: dict[str, str]) -> R.PropertyResult:
+def _check_one(model: M.Model, stepper: Stepper, graph: LabelledGraph, fair: frozenset[int],
+               p: M.Liveness, expect: dict[str, str]) -> R.PropertyResult:
+    states = list(graph.states)
     for values in itertools.product(*(T.value_list(q.ty) for q in p.params)):
-        env: dict[int, Any] = {q.slot: v for q, v in zip(p.params, values)}
+        binding = tuple(zip(p.params, values))
         try:
-            start = [bool(sem.evaluate(p.trigger, s, env)) for s in graph.states]
-            goal = [bool(sem.evaluate(p.goal, s, env)) for s in graph.states]
-            keep = [not g and (p.keep is None or bool(sem.evaluate(p.keep, s, env)))
-                    for s, g in zip(graph.states, goal)]
+            start = stepper.truth(p.trigger, binding, states)
+            goal = stepper.truth(p.goal, binding, states)
+            keep = [not g for g in goal]
+            if p.keep is not None:
+                keep = [k and r for k, r in zip(keep, stepper.truth(p.keep, binding, states))]
         except sem.EvalError as err:
             return _result(model, p, R.INCONCLUSIVE, expect,
                            note=f"run-time error while evaluating it: {err.describe()}")
@@ -66,14 +71,14 @@ def _check_one(model: M.Model, graph: LabelledGraph, fair: frozenset[int], p: M.
             ordinals.append(graph.ordinal[at][(a, v)])
             at = v
         trace, last = replay(model, ordinals)
-        if last != graph.states[at]:
+        if last != stepper.decode(graph.states[at]):
             raise ReplayMismatch(f"the lasso of {p.name} does not replay to its last state")
         trace = dataclasses.replace(trace, loop=lasso.loop, trigger=lasso.trigger,
                                     stutter=lasso.stutter)
         where = ""
         if p.params:
             shown = ", ".join(f"{q.name} = {R.format_value(T.display(q.ty, v))}"
-                              for q, v in zip(p.params, values))
+                              for q, v in binding)
             where = f"for {shown}: "
         how = ("then stays in its last state forever, where no fair action is enabled"
                if lasso.stutter else f"then repeats steps {lasso.loop + 1}..{len(lasso.steps)} forever")
