@@ -4,11 +4,11 @@ A model file is to a spec what a TLC ``.cfg`` is to a TLA+ module: constant valu
 fault caps, which properties to check, search limits and the expected outcome of
 each property. ``load_model`` turns one into a frozen ``ModelConfig`` or raises a
 ``ConfigError`` holding every problem found, each pointing at the offending key or
-value. ``tomllib`` parses the text but reports no key positions, so a small locator
-(``_Locator``) scans the same text for the line and column of every table header,
-key and value; the spans it records stay on the config (``key_span``) so that later
-stages, which check constant and property names against the spec, can point back
-into the file. Constant values are kept raw here; their types are checked against
+value. ``tomllib`` parses the text but reports no key positions, so the key locator
+(``verifier/tomlspans.py``) scans the same text for the line and column of every table
+header, key and value; the spans it records stay on the config (``key_span``) so that
+later stages, which check constant and property names against the spec, can point
+back into the file. Constant values are kept raw here; their types are checked against
 the spec by ``verifier/model.py``.
 
 Error catalogue: C001 unreadable file or folder, C002 TOML syntax, C003 unknown table
@@ -17,7 +17,6 @@ or key, C004 wrong type, C005 bad value, C006 missing ``spec``, C007 spec not fo
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import math
 import os
@@ -26,14 +25,15 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from verifier.diagnostics import ConfigError, Diagnostic, did_you_mean
 from verifier.syntax import NOSPAN, Span
+from verifier.tomlspans import KeyPath as KeyPath
+from verifier.tomlspans import Locator as _Locator  # tests import it from here
+from verifier.tomlspans import dotted
 
 Constant = int | bool | str
-KeyPath = tuple[str | int, ...]
 
 DEFAULT_GRAPH_MAX_NODES = 100_000
 VACUITY_MODES = ("warn", "error")
@@ -151,7 +151,7 @@ def load_model(path: Path) -> ModelConfig:
                                       Span(where, 1, 1, 1, 2), "a model file needs no nesting this deep")],
                           {where: text}) from None
     located = _Locator(text, where).run()
-    smap = SourceMap(where, MappingProxyType(located.keys), MappingProxyType(located.values))
+    smap = SourceMap(where, located.keys, located.values)  # read-only views already
     loader = _Loader(path, smap)
     cfg = loader.load(data)
     if cfg is None:
@@ -298,7 +298,7 @@ def _syntax_error(raw: str, text: str, where: str) -> Diagnostic:
         kp, span, first = located.duplicate
         if span.line <= line:
             what = "table" if msg.startswith("Cannot declare") else "key"
-            name = f"[{_dotted(kp)}]" if what == "table" else f"'{_dotted(kp)}'"
+            name = f"[{dotted(kp)}]" if what == "table" else f"'{dotted(kp)}'"
             return Diagnostic("C002", f"invalid TOML: {what} {name} is defined twice", span,
                               f"it is first defined on line {first.line}; keep only one")
     if located.unclosed and located.unclosed[0].line <= line:
@@ -323,257 +323,7 @@ def _syntax_error(raw: str, text: str, where: str) -> Diagnostic:
                       Span(where, line, col, line, end), hint)
 
 
-# ---- the key locator ------------------------------------------------------------------
-
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_MAX_DEPTH = 100
-
-
-@dataclass
-class _Located:
-    keys: dict[KeyPath, Span] = field(default_factory=dict)
-    values: dict[KeyPath, Span] = field(default_factory=dict)
-    # The first key or table defined twice: its path, where, and where it was first defined.
-    duplicate: tuple[KeyPath, Span, Span] | None = None
-    # The first string, array or inline table still open at the end of the text.
-    unclosed: tuple[Span, str] | None = None
-
-
-class _Locator:
-    """Finds where each table header, key and value of a TOML text is written.
-
-    Built for text ``tomllib`` accepted, but it must never raise or loop on any text:
-    on a syntax error it is also run to find duplicates and unclosed brackets. Every
-    loop consumes at least one character per turn.
-    """
-
-    def __init__(self, text: str, where: str) -> None:
-        self.text = text
-        self.n = len(text)
-        self.i = 0
-        self.where = where
-        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
-        self.out = _Located()
-        self.kinds: dict[KeyPath, str] = {}  # "value", "header", "dotted" or "implicit"
-        self.array_counts: dict[KeyPath, int] = {}
-        self.depth = 0  # of nested arrays and inline tables; bounded to keep recursion safe
-
-    def run(self) -> _Located:
-        table: KeyPath = ()
-        while True:
-            self._blank(newlines=True)
-            if self.i >= self.n:
-                return self.out
-            start = self.i
-            if self.text[self.i] == "[":
-                table = self._header()
-            else:
-                self._key_value(table)
-            self._blank(newlines=False)
-            # Skip what is left of the line; only reached on text tomllib rejected.
-            while self.i < self.n and self.text[self.i] != "\n":
-                self.i += 1
-            if self.i == start:
-                self.i += 1
-
-    def _span(self, a: int, b: int) -> Span:
-        line = bisect.bisect_right(self.starts, a)
-        end_line = bisect.bisect_right(self.starts, b)
-        return Span(self.where, line, a - self.starts[line - 1] + 1,
-                    end_line, b - self.starts[end_line - 1] + 1)
-
-    def _blank(self, *, newlines: bool) -> None:
-        """Skip spaces, tabs, comments and (if ``newlines``) line breaks."""
-        text = self.text
-        while self.i < self.n:
-            c = text[self.i]
-            if c in " \t\r" or (newlines and c == "\n"):
-                self.i += 1
-            elif c == "#":
-                while self.i < self.n and text[self.i] != "\n":
-                    self.i += 1
-            else:
-                return
-
-    def _define(self, kp: KeyPath, kind: str, span: Span) -> None:
-        old = self.kinds.get(kp)
-        if old is None or (old == "implicit" and kind != "implicit"):
-            self.kinds[kp] = kind
-            self.out.keys[kp] = span
-            return
-        clash = "value" in (kind, old) or (kind == "header" and old in ("header", "dotted")) or (
-            kind == "dotted" and old == "header")
-        if clash and self.out.duplicate is None:
-            self.out.duplicate = (kp, span, self.out.keys[kp])
-
-    def _key_parts(self) -> list[tuple[str, Span]]:
-        """A possibly dotted key: each part with its span; empty if there is no key here."""
-        parts: list[tuple[str, Span]] = []
-        text = self.text
-        while True:
-            self._blank(newlines=False)
-            a = self.i
-            if a < self.n and text[a] in "\"'":
-                quote = text[a]
-                b = a + 1
-                while b < self.n and text[b] not in (quote, "\n"):
-                    b += 2 if quote == '"' and text[b] == "\\" else 1
-                b = min(b + 1, self.n)
-                name = _unquote(text[a:b])
-            else:
-                m = _BARE_KEY.match(text, a)
-                if m is None:
-                    return parts
-                b, name = m.end(), m.group()
-            parts.append((name, self._span(a, b)))
-            self.i = b
-            self._blank(newlines=False)
-            if self.i < self.n and text[self.i] == ".":
-                self.i += 1
-            else:
-                return parts
-
-    def _header(self) -> KeyPath:
-        double = self.text.startswith("[[", self.i)
-        self.i += 2 if double else 1
-        parts = self._key_parts()
-        concrete: KeyPath = ()
-        for k, (name, span) in enumerate(parts):
-            concrete = (*concrete, name)
-            if k == len(parts) - 1 and double:
-                self._define(concrete, "implicit", span)
-                count = self.array_counts.get(concrete, 0)
-                self.array_counts[concrete] = count + 1
-                concrete = (*concrete, count)
-                self._define(concrete, "header", span)
-            elif k == len(parts) - 1:
-                self._define(concrete, "header", span)
-            else:
-                self._define(concrete, "implicit", span)
-                if concrete in self.array_counts:
-                    concrete = (*concrete, self.array_counts[concrete] - 1)
-        self._blank(newlines=False)
-        for _ in range(2 if double else 1):
-            if self.text.startswith("]", self.i):
-                self.i += 1
-        return concrete
-
-    def _key_value(self, table: KeyPath) -> None:
-        parts = self._key_parts()
-        if not parts:
-            return
-        kp = table
-        for k, (name, span) in enumerate(parts):
-            kp = (*kp, name)
-            self._define(kp, "value" if k == len(parts) - 1 else "dotted", span)
-        self._blank(newlines=False)
-        if self.text.startswith("=", self.i):
-            self.i += 1
-            self._blank(newlines=False)
-            self._value(kp)
-
-    def _value(self, kp: KeyPath) -> None:
-        text, a = self.text, self.i
-        if a >= self.n:
-            return
-        c = text[a]
-        if text.startswith(('"""', "'''"), a):
-            quote = text[a:a + 3]
-            b = a + 3
-            while b < self.n and not text.startswith(quote, b):
-                b += 2 if quote == '"""' and text[b] == "\\" else 1
-            if b >= self.n:
-                self._unclosed(a, "string")
-            run = 0  # the text may end in up to two quotes, right before the closing three
-            while b + run < self.n and text[b + run] == quote[0] and run < 5:
-                run += 1
-            self.i = min(b + max(run, 3), self.n)
-        elif c in "\"'":
-            b = a + 1
-            while b < self.n and text[b] not in (c, "\n"):
-                b += 2 if c == '"' and text[b] == "\\" else 1
-            if b >= self.n:
-                self._unclosed(a, "string")
-            self.i = min(b + 1, self.n) if b < self.n and text[b] == c else b
-        elif c in "[{" and self.depth < _MAX_DEPTH:
-            self.depth += 1
-            if c == "[":
-                self._array(kp)
-            else:
-                self._inline_table(kp)
-            self.depth -= 1
-        else:
-            b = a
-            while b < self.n and text[b] not in ",]}#\n":
-                b += 1
-            while b > a and text[b - 1] in " \t\r":
-                b -= 1
-            self.i = b
-        self.out.values[kp] = self._span(a, max(self.i, a + 1))
-
-    def _array(self, kp: KeyPath) -> None:
-        a, index = self.i, 0
-        self.i += 1
-        while True:
-            self._blank(newlines=True)
-            if self.i >= self.n:
-                self._unclosed(a, "array")
-                return
-            c = self.text[self.i]
-            if c == "]":
-                self.i += 1
-                return
-            before = self.i
-            if c != ",":
-                self._value((*kp, index))
-                index += 1
-            if self.i == before:
-                self.i += 1
-
-    def _inline_table(self, kp: KeyPath) -> None:
-        a = self.i
-        self.i += 1
-        while True:
-            self._blank(newlines=False)
-            if self.i >= self.n or self.text[self.i] == "\n":
-                self._unclosed(a, "inline table")
-                return
-            if self.text[self.i] == "}":
-                self.i += 1
-                return
-            before = self.i
-            if self.text[self.i] != ",":
-                self._key_value(kp)
-            if self.i == before:
-                self.i += 1
-
-    def _unclosed(self, a: int, kind: str) -> None:
-        if self.out.unclosed is None:
-            self.out.unclosed = (self._span(a, a + 1), kind)
-
-
-def _unquote(token: str) -> str:
-    """The name a quoted key stands for, decoded exactly as ``tomllib`` does."""
-    try:
-        value = tomllib.loads(f"k = {token}")["k"]
-    except tomllib.TOMLDecodeError:
-        return token.strip("\"'")
-    return value if isinstance(value, str) else token
-
-
 # ---- validation -----------------------------------------------------------------------
-
-
-def _dotted(kp: KeyPath) -> str:
-    """A key path as TOML would write it: ``check.properties[1]``, ``constants."a b"``."""
-    out = ""
-    for part in kp:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            quoted = part.replace("\\", "\\\\").replace('"', '\\"')
-            out += ("." if out else "") + (part if _BARE_KEY.fullmatch(part) else f'"{quoted}"')
-    return out
 
 
 def _kind(value: object) -> str:
@@ -645,7 +395,7 @@ class _Loader:
         table = kp[0] if len(kp) > 1 else None
         name = str(kp[-1])
         where = f" in [{table}]" if table else ""
-        message = (f"unknown table [{_dotted(kp)}]" if isinstance(value, dict)
+        message = (f"unknown table [{dotted(kp)}]" if isinstance(value, dict)
                    else f"unknown key '{name}'{where}")
         here = _TABLE_KEYS[str(table)] if table else (*_ROOT_KEYS, *_TABLES)
         # Keys that exist elsewhere in the schema, with their home (None: the top level).
@@ -687,7 +437,7 @@ class _Loader:
         if hint is None and "integer" in expected:
             hint = "write a whole number, without quotes"
         hint = hint or fallback
-        self.error("C004", f"{_dotted(kp)}: expected {expected}, got {_kind(value)}",
+        self.error("C004", f"{dotted(kp)}: expected {expected}, got {_kind(value)}",
                    self.smap.value(kp), hint)
 
     def _table(self, data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -719,11 +469,11 @@ class _Loader:
             self._wrong_type(kp, expected, value)
             return None
         if value < minimum:
-            hint = (f"leave {_dotted(kp)} out for no limit" if kp[0] == "limits" else
-                    f"leave {_dotted(kp)} out for the default ({DEFAULT_GRAPH_MAX_NODES})"
+            hint = (f"leave {dotted(kp)} out for no limit" if kp[0] == "limits" else
+                    f"leave {dotted(kp)} out for the default ({DEFAULT_GRAPH_MAX_NODES})"
                     if kp[0] == "graph" else
                     "a cap is how often the fault may happen in one run; 0 turns it off")
-            self.error("C005", f"{_dotted(kp)}: expected {expected}, got {value}", self.smap.value(kp), hint)
+            self.error("C005", f"{dotted(kp)}: expected {expected}, got {value}", self.smap.value(kp), hint)
             return None
         return value
 
@@ -742,7 +492,7 @@ class _Loader:
             hint = '"holds" if the property should hold, "violated" if a counterexample is expected'
         else:
             hint = '"warn" reports a property that holds vacuously; "error" also fails the check'
-        self.error("C005", f"{_dotted(kp)}: expected {options}, got {_show(value)}", self.smap.value(kp), hint)
+        self.error("C005", f"{dotted(kp)}: expected {options}, got {_show(value)}", self.smap.value(kp), hint)
         return None
 
     # -- each part of the schema
@@ -838,7 +588,7 @@ class _Loader:
             if not isinstance(item, str):
                 self._wrong_type((*kp, i), "a property name (a string)", item, "put the name in double quotes")
             elif not item:
-                self.error("C005", f"{_dotted((*kp, i))}: expected a property name, got \"\"",
+                self.error("C005", f"{dotted((*kp, i))}: expected a property name, got \"\"",
                            self.smap.value((*kp, i)), "remove the empty name")
             elif item in seen:
                 self.error("C005", f"check.properties: '{item}' is listed twice",
