@@ -283,6 +283,15 @@ class Encoder:
             if op == "or":
                 return SBool(V.or_(x, y))
             return SBool(V.implies(x, y))
+        if op in ("in", "notin") and isinstance(b, M.EBinary) and b.op == "range" \
+                and T.is_numeric(a.ty):
+            # membership in `lo..hi` is a comparison, as in the reference semantics: the
+            # range is not built, whatever its size
+            x = as_int(self.expr(a, st, env, g, errs), g, errs)
+            lo = as_int(self.expr(b.left, st, env, g, errs), g, errs)
+            hi = as_int(self.expr(b.right, st, env, g, errs), g, errs)
+            inside = V.and_(V.compare("<=", lo, x), V.compare("<=", x, hi))
+            return SBool(inside if op == "in" else V.not_(inside))
         xv = self.expr(a, st, env, g, errs)
         yv = self.expr(b, st, env, g, errs)
         match op:
@@ -323,9 +332,14 @@ class Encoder:
 
     def range_set(self, x: SInt, y: SInt) -> SSet:
         lo, hi = x.lo, y.hi
-        if lo is None or hi is None or hi - lo >= V.UNIVERSE_LIMIT:
+        if lo is None or hi is None:
             raise Unsupported("a range `a..b` whose bounds are unbounded integers",
                               hint="bound the range with constants or variables of a range type")
+        if hi - lo >= V.UNIVERSE_LIMIT:
+            raise Unsupported(f"a range `a..b` of up to {hi - lo + 1:,} values used as a set "
+                              f"(the symbolic engine handles at most {V.UNIVERSE_LIMIT:,})",
+                              hint="narrow the range, or test membership (`x in a..b`), which "
+                                   "is a comparison")
         return V.keyed_set(Entry(k, V.and_(V.compare("<=", x, V.int_const(k)),
                                            V.compare("<=", V.int_const(k), y)), V.int_const(k))
                            for k in range(lo, hi + 1))
