@@ -70,6 +70,24 @@ class Lasso:
     stutter: bool
 
 
+class _Numbering:
+    """Ids for states in order of first sight (at most ``limit`` states)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.ids: dict[Any, int] = {}
+        self.items: list[Any] = []
+
+    def __call__(self, s: Any) -> int:
+        i = self.ids.get(s)
+        if i is None:
+            if len(self.items) >= self.limit:
+                raise GraphTooLarge(f"the state graph has more than {self.limit:,} states")
+            i = self.ids[s] = len(self.items)
+            self.items.append(s)
+        return i
+
+
 def build_graph(model: M.Model, stepper: Stepper, limit: int) -> LabelledGraph:
     """Every reachable state, as the explicit engine explores them: a state outside a
     ``constraint`` has no successors, fault budgets apply (the counters are in the state).
@@ -79,20 +97,10 @@ def build_graph(model: M.Model, stepper: Stepper, limit: int) -> LabelledGraph:
     the reference semantics, and its action follows from the stepper's per-action
     counters: each action's transitions come out together, in the order of
     ``model.actions``."""
-    ids: dict[Any, int] = {}
-    reps: list[Any] = []
+    intern = _Numbering(limit)
+    reps = intern.items
     succ: list[tuple[tuple[int, int], ...]] = []
     ordinals: list[dict[tuple[int, int], int]] = []
-
-    def intern(s: Any) -> int:
-        i = ids.get(s)
-        if i is None:
-            if len(reps) >= limit:
-                raise GraphTooLarge(f"the state graph has more than {limit:,} states")
-            i = ids[s] = len(reps)
-            reps.append(s)
-        return i
-
     initial = tuple(intern(s) for s in stepper.initial())
     n_actions = len(model.actions)
     k = 0
@@ -119,20 +127,10 @@ def build_graph(model: M.Model, stepper: Stepper, limit: int) -> LabelledGraph:
 def reference_graph(model: M.Model, limit: int) -> LabelledGraph:
     """``build_graph`` straight from the reference semantics (states as value tuples): the
     specification that the stepper-based graph is tested against."""
-    ids: dict[sem.State, int] = {}
-    states: list[sem.State] = []
+    intern = _Numbering(limit)
+    states = intern.items
     succ: list[tuple[tuple[int, int], ...]] = []
     ordinals: list[dict[tuple[int, int], int]] = []
-
-    def intern(s: sem.State) -> int:
-        i = ids.get(s)
-        if i is None:
-            if len(states) >= limit:
-                raise GraphTooLarge(f"the state graph has more than {limit:,} states")
-            i = ids[s] = len(states)
-            states.append(s)
-        return i
-
     initial = tuple(intern(s) for s in sem.initial_states(model))
     k = 0
     while k < len(states):
