@@ -148,19 +148,21 @@ def test_expressions_round_trip(e: S.Expr) -> None:
     assert parse(format_spec(spec)) == spec
 
 
+def test_the_width_is_honoured() -> None:
+    text = ("var up: 0..3 -> bool = {k: true for k in 0..3}\n"
+            "invariant I: up[0] or up[1] or up[2] or up[3] or (up[0] and up[1])\n")
+    wide, narrow = format_spec(parse(text)), format_spec(parse(text), width=30)
+    assert wide == text
+    assert narrow != wide and parse(narrow) == parse(text)
+    assert max(len(line) for line in narrow.splitlines()) <= 30, narrow
+
+
 @settings(derandomize=True, deadline=None, max_examples=100)
 @given(exprs)
 def test_narrow_lines_still_round_trip(e: S.Expr) -> None:
     """With every group broken (a 10-column page), the text still parses back."""
-    from verifier import formatter as F
-
     spec = _spec_of_expr(e)
-    old = F.WIDTH
-    F.WIDTH = 10
-    try:
-        text = F.format_spec(spec)
-    finally:
-        F.WIDTH = old
+    text = format_spec(spec, width=10)
     assert parse(text) == spec, text
 
 

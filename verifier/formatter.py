@@ -7,8 +7,8 @@ precedence needs them, plus around an ``and`` inside an ``or``, around an ``or``
 quantifier or ``let`` used as a condition; operators spaced, except ``..``
 and the simple arithmetic of its bounds (``0..N-1``); lines kept under ``WIDTH``
 columns by breaking before binary operators, after the ``=``/``:`` of a declaration
-and inside brackets, Wadler-style (a small document algebra, rendered greedily). A
-property with a description gets its condition on the next line.
+and inside brackets, Wadler-style (the document algebra of ``verifier/prettydoc.py``,
+rendered greedily). A property with a description gets its condition on the next line.
 
 Blank lines between declarations and between statements are kept from the source (at
 most one); actions are always set apart by one; a tree without source positions gets
@@ -20,145 +20,29 @@ back where ``verifier/fmtcomments.py`` says they belong. Without it they are los
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TypeAlias
 
 from verifier import syntax as S
 from verifier.fmtcomments import BlockNotes, Entry, Layout, place_comments
+from verifier.prettydoc import INDENT as INDENT  # re-exported: the indentation step
+from verifier.prettydoc import SOFT, Align, Doc, Group, Hard, IfBreak, Line, Nest, Text, join, render
 
 WIDTH = 100
-INDENT = 2
 
-# ---- a small document algebra ---------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Text:
-    text: str
-    measured: bool = True  # False for a trailing comment: it never makes code break
-
-
-@dataclass(frozen=True, slots=True)
-class _Line:
-    """A line break, or ``flat`` when its group fits on one line."""
-
-    flat: str = " "
-
-
-@dataclass(frozen=True, slots=True)
-class _Hard:
-    """A line break in any case; a group holding one never lies flat."""
-
-
-@dataclass(frozen=True, slots=True)
-class _IfBreak:
-    """Text that appears only when its group is broken (a trailing comma)."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Nest:
-    doc: Doc
-    indent: int = INDENT
-
-
-@dataclass(frozen=True, slots=True)
-class _Align:
-    """Lines inside break to the column where this document starts."""
-
-    doc: Doc
-
-
-@dataclass(frozen=True, slots=True)
-class _Group:
-    doc: Doc
-
-
-Doc: TypeAlias = str | _Text | _Line | _Hard | _IfBreak | _Nest | _Align | _Group | list["Doc"]
-_SOFT = _Line("")
-_Cmd = tuple[int, bool, Doc]  # indentation, flat, document
+# ---- layout --------------------------------------------------------------------------------
 
 
 def _render(doc: Doc, width: int = WIDTH) -> str:
-    out: list[str] = []
-    col = 0
-    stack: list[_Cmd] = [(0, False, doc)]
-    while stack:
-        ind, flat, d = stack.pop()
-        if isinstance(d, str):
-            out.append(d)
-            col += len(d)
-        elif isinstance(d, list):
-            stack.extend((ind, flat, x) for x in reversed(d))
-        elif isinstance(d, _Text):
-            out.append(d.text)
-            col += len(d.text)
-        elif isinstance(d, _Line) and flat:
-            out.append(d.flat)
-            col += len(d.flat)
-        elif isinstance(d, (_Line, _Hard)):
-            out.append("\n" + " " * ind)
-            col = ind
-        elif isinstance(d, _IfBreak):
-            if not flat:
-                out.append(d.text)
-                col += len(d.text)
-        elif isinstance(d, _Nest):
-            stack.append((ind + d.indent, flat, d.doc))
-        elif isinstance(d, _Align):
-            stack.append((col, flat, d.doc))
-        else:
-            stack.append((ind, flat or _fits(width - col, (ind, True, d.doc), stack), d.doc))
-    return "\n".join(line.rstrip() for line in "".join(out).split("\n"))
-
-
-def _fits(room: int, first: _Cmd, rest: list[_Cmd]) -> bool:
-    """Whether ``first`` laid flat, and what follows it up to the next line break, fit."""
-    todo = [first]
-    i = len(rest)
-    while room >= 0:
-        if not todo:
-            if i == 0:
-                return True
-            i -= 1
-            todo.append(rest[i])
-        ind, flat, d = todo.pop()
-        if isinstance(d, str):
-            room -= len(d)
-        elif isinstance(d, list):
-            todo.extend((ind, flat, x) for x in reversed(d))
-        elif isinstance(d, _Text):
-            room -= len(d.text) if d.measured else 0
-        elif isinstance(d, _Line):
-            if not flat:
-                return True
-            room -= len(d.flat)
-        elif isinstance(d, _Hard):
-            return not flat
-        elif isinstance(d, _IfBreak):
-            room -= 0 if flat else len(d.text)
-        else:
-            todo.append((ind, flat, d.doc))
-    return False
-
-
-def _join(docs: Sequence[Doc], sep: Doc) -> list[Doc]:
-    out: list[Doc] = []
-    for i, d in enumerate(docs):
-        if i:
-            out.append(sep)
-        out.append(d)
-    return out
+    """``doc`` laid out ``width`` columns wide (by default WIDTH as this module loaded)."""
+    return render(doc, width)
 
 
 def _bracket(open_: str, items: Sequence[Doc], close: str, trailing_comma: bool = False) -> Doc:
     if not items:
         return open_ + close
-    body: list[Doc] = [_SOFT, *_join(items, [",", _Line()])]
+    body: list[Doc] = [SOFT, *join(items, [",", Line()])]
     if trailing_comma:
-        body.append(_IfBreak(","))
-    return _Group([open_, _Nest(body), _SOFT, close])
+        body.append(IfBreak(","))
+    return Group([open_, Nest(body), SOFT, close])
 
 
 # ---- names and literals ------------------------------------------------------------------
@@ -210,7 +94,7 @@ def level(e: S.Expr) -> int:
 
 def _expr(e: S.Expr, need: int = EXPR) -> Doc:
     if level(e) < need:
-        return ["(", _Align(_expr(e)), ")"]
+        return ["(", Align(_expr(e)), ")"]
     match e:
         case S.IntLit(v):
             return _int(v)
@@ -230,12 +114,12 @@ def _expr(e: S.Expr, need: int = EXPR) -> Doc:
         case S.Ite():
             return _ite(e)
         case S.Quant(kind, binders, body) if kind in ("forall", "exists"):
-            return _Group([kind, " ", _binders(binders), ":", _Nest([_Line(), _expr(body)])])
+            return Group([kind, " ", _binders(binders), ":", Nest([Line(), _expr(body)])])
         case S.Quant(kind, binders, body):
-            return _Group([kind, "(", _Nest([_SOFT, _binders(binders), ":", _Line(), _expr(body)]),
-                           _SOFT, ")"])
+            return Group([kind, "(", Nest([SOFT, _binders(binders), ":", Line(), _expr(body)]),
+                           SOFT, ")"])
         case S.Let(n, value, body):
-            return _Align(_Group(["let ", _name(n), " = ", _expr(value, UNION), " in", _Line(),
+            return Align(Group(["let ", _name(n), " = ", _expr(value, UNION), " in", Line(),
                                   _expr(body)]))
         case S.Call(n, args):
             return [_name(n), _bracket("(", [_expr(a) for a in args], ")")]
@@ -258,13 +142,13 @@ def _expr(e: S.Expr, need: int = EXPR) -> Doc:
                 raise ValueError("an empty record cannot be written")
             return _bracket("{", [[_name(n), ": ", _expr(v)] for n, v in fields], "}")
         case S.SetComp(elem, var, dom, cond):
-            tail: list[Doc] = [_Line(), "for ", _name(var), " in ", _expr(dom, UNION)]
+            tail: list[Doc] = [Line(), "for ", _name(var), " in ", _expr(dom, UNION)]
             if cond is not None:
-                tail += [_Line(), "if ", _expr(cond)]
-            return _Group(["{", _Nest([_SOFT, _expr(elem), *tail]), _SOFT, "}"])
+                tail += [Line(), "if ", _expr(cond)]
+            return Group(["{", Nest([SOFT, _expr(elem), *tail]), SOFT, "}"])
         case S.MapComp(var, body, dom):
-            return _Group(["{", _Nest([_SOFT, _name(var), ": ", _expr(body), _Line(), "for ",
-                                       _name(var), " in ", _expr(dom, UNION)]), _SOFT, "}"])
+            return Group(["{", Nest([SOFT, _name(var), ": ", _expr(body), Line(), "for ",
+                                       _name(var), " in ", _expr(dom, UNION)]), SOFT, "}"])
     raise ValueError(f"cannot format {e!r}")
 
 
@@ -278,7 +162,7 @@ def _binders(binders: tuple[S.Binder, ...]) -> Doc:
             groups[-1][0].append(_name(b.name))
         else:
             groups.append(([_name(b.name)], b.domain))
-    return _join([[", ".join(ns), " in ", _expr(d, UNION)] for ns, d in groups], ", ")
+    return join([[", ".join(ns), " in ", _expr(d, UNION)] for ns, d in groups], ", ")
 
 
 def _binary(e: S.Binary) -> Doc:
@@ -312,8 +196,8 @@ def _binary(e: S.Binary) -> Doc:
         ops = [e.op]
     rest: list[Doc] = []
     for op, x in zip(ops, operands[1:], strict=True):
-        rest += [_Line(), "not in" if op == "notin" else op, " ", x]
-    return _Group([operands[0], _Nest(rest)])
+        rest += [Line(), "not in" if op == "notin" else op, " ", x]
+    return Group([operands[0], Nest(rest)])
 
 
 def _range_bound(e: S.Expr) -> Doc:
@@ -349,14 +233,14 @@ def _ite(e: S.Ite) -> Doc:
     def part(x: S.Expr) -> Doc:
         return _expr(x, EXPR + 1)
 
-    parts: list[Doc] = [_Group(["if ", part(e.cond), _Line(), "then ", part(e.then)])]
+    parts: list[Doc] = [Group(["if ", part(e.cond), Line(), "then ", part(e.then)])]
     other = e.other
     while isinstance(other, S.Ite):
-        parts += [_Line(), _Group(["else if ", part(other.cond), _Line(), "then ",
+        parts += [Line(), Group(["else if ", part(other.cond), Line(), "then ",
                                    part(other.then)])]
         other = other.other
-    parts += [_Line(), "else ", _expr(other)]
-    return _Align(_Group(parts))
+    parts += [Line(), "else ", _expr(other)]
+    return Align(Group(parts))
 
 
 # ---- types -------------------------------------------------------------------------------
@@ -437,26 +321,26 @@ class _Printer:
         out: list[Doc] = []
         for i, en in enumerate(entries):
             if i:
-                out.append(_Hard())
+                out.append(Hard())
                 if en.blank:
-                    out.append(_Hard())
+                    out.append(Hard())
             if en.item is None:
                 assert en.comment is not None
-                out.append(_Text(en.comment, measured=False))
+                out.append(Text(en.comment, measured=False))
                 continue
             out.append(self.stmt(en.item) if not _is_decl(en.item) else self.decl(en.item))
             if en.trailing is not None:
-                out.append(_Text("  " + en.trailing, measured=False))
+                out.append(Text("  " + en.trailing, measured=False))
         return out
 
     def block(self, node: S.Decl | S.Stmt, k: int, stmts: tuple[S.Stmt, ...]) -> Doc:
         notes = self.notes(node, k, stmts)
         head: list[Doc] = ["{"]
         if notes.opening is not None:
-            head.append(_Text("  " + notes.opening, measured=False))
+            head.append(Text("  " + notes.opening, measured=False))
         if not notes.entries:
-            return head + ([_Hard(), "}"] if notes.opening is not None else ["}"])
-        return [*head, _Nest([_Hard(), *self.entries(notes.entries)]), _Hard(), "}"]
+            return head + ([Hard(), "}"] if notes.opening is not None else ["}"])
+        return [*head, Nest([Hard(), *self.entries(notes.entries)]), Hard(), "}"]
 
     def stmt(self, s: S.Decl | S.Stmt) -> Doc:
         match s:
@@ -503,8 +387,8 @@ class _Printer:
             case S.EnumDecl(n, members):
                 if not members:
                     raise ValueError("an enum has at least one member")
-                return ["enum ", _name(n), " ", _Group(["{", _Nest([_Line(), *_join(
-                    [_name(m) for m in members], [",", _Line()]), _IfBreak(",")]), _Line(), "}"])]
+                return ["enum ", _name(n), " ", Group(["{", Nest([Line(), *join(
+                    [_name(m) for m in members], [",", Line()]), IfBreak(",")]), Line(), "}"])]
             case S.TypeDecl(n, t):
                 return ["type ", _name(n), " = ", _type(t)]
             case S.VarDecl(n, t, init):
@@ -534,7 +418,7 @@ class _Printer:
                         raise ValueError(f"a description cannot hold a quote or a newline: {doc!r}")
                     head.append(f' "{doc}"')
                     # a described property reads as a heading, its condition below
-                    return [*head, ":", _Nest([_Hard(), _expr(cond)])]
+                    return [*head, ":", Nest([Hard(), _expr(cond)])]
                 return _assigned(head, ":", cond)
             case S.LaneDecl(var, dom, label):
                 return _assigned(["lane ", _name(var), " in ", _name(dom)], ":", label)
@@ -547,18 +431,18 @@ class _Printer:
                         raise ValueError(f"a description cannot hold a quote or a newline: {doc!r}")
                     head.append(f' "{doc}"')
                 # conditionals, lets and quantifiers are parenthesized around `~>` and `while`
-                leads: list[Doc] = [_expr(trigger, IMPLIES), " ~>", _Line(), _expr(goal, IMPLIES)]
+                leads: list[Doc] = [_expr(trigger, IMPLIES), " ~>", Line(), _expr(goal, IMPLIES)]
                 if keep is not None:
-                    leads += [_Line(), "while ", _expr(keep, IMPLIES)]
+                    leads += [Line(), "while ", _expr(keep, IMPLIES)]
                 if doc is not None:
-                    return [*head, ":", _Nest([_Hard(), _Group(leads)])]
-                return _Group([*head, ":", _Nest([_Line(), _Group(leads)])])
+                    return [*head, ":", Nest([Hard(), Group(leads)])]
+                return Group([*head, ":", Nest([Line(), Group(leads)])])
             case S.MessageDecl(action, params, source, target):
                 head = ["message ", _name(action)]
                 if params:
                     head.append(_bracket("(", [_name(p) for p in params], ")"))
                 # an `if`, `let` or quantifier as the sender would run up to the `->`
-                return _Group([*head, ":", _Nest([_Line(), _expr(source, IMPLIES), " -> ",
+                return Group([*head, ":", Nest([Line(), _expr(source, IMPLIES), " -> ",
                                                   _expr(target)])])
         raise ValueError(f"cannot format declaration {d!r}")
 
@@ -568,7 +452,7 @@ def _assigned(head: list[Doc], sep: str, value: S.Expr) -> Doc:
     moves to the next line, indented, when the whole does not fit."""
     if isinstance(value, _BRACKETED) or (isinstance(value, S.Quant) and level(value) == ATOM):
         return [*head, sep, " ", _expr(value)]
-    return _Group([*head, sep, _Nest([_Line(), _expr(value)])])
+    return Group([*head, sep, Nest([Line(), _expr(value)])])
 
 
 def _is_lvalue(e: S.Expr) -> bool:
@@ -610,8 +494,9 @@ def _separate(entries: list[Entry]) -> None:
 # ---- entry points --------------------------------------------------------------------------
 
 
-def format_spec(spec: S.Spec, source: str | None = None) -> str:
-    """The canonical text of ``spec``; with its ``source``, comments are kept.
+def format_spec(spec: S.Spec, source: str | None = None, *, width: int = WIDTH) -> str:
+    """The canonical text of ``spec``; with its ``source``, comments are kept. Lines are
+    laid out ``width`` columns wide (the canonical form is ``WIDTH``).
 
     Raises ValueError for a tree that no text parses to (a negative literal, an empty
     tuple, a keyword as a name, ...): the parser never builds one."""
@@ -622,7 +507,7 @@ def format_spec(spec: S.Spec, source: str | None = None) -> str:
         layout = place_comments(spec, source)  # blank lines (and comments) by position
     entries = layout.top if layout is not None else [Entry(d) for d in spec.decls]
     _separate(entries)
-    text = _render(_Printer(layout).entries(entries))
+    text = _render(_Printer(layout).entries(entries), width)
     return text + "\n" if text else ""
 
 
