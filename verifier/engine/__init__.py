@@ -100,7 +100,7 @@ def run_check(model: M.Model, opts: CheckOptions, *,
     from verifier.engine.live import check_liveness
 
     extra = check_liveness(model, live, opts, expect or {}, complete=ex.complete,
-                           states=ex.states)
+                           states=ex.states, stepper=stepper)
     return dataclasses.replace(result, properties=result.properties + tuple(extra))
 
 

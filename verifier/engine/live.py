@@ -26,8 +26,11 @@ from verifier.liveness import GraphTooLarge, LabelledGraph, build_graph, find_la
 
 
 def check_liveness(model: M.Model, props: tuple[M.Liveness, ...], opts: CheckOptions,
-                   expect: dict[str, str], *, complete: bool, states: int) -> list[R.PropertyResult]:
-    """``states``: how many states the search found (the graph has as many)."""
+                   expect: dict[str, str], *, complete: bool, states: int,
+                   stepper: Stepper | None = None) -> list[R.PropertyResult]:
+    """``states``: how many states the search found (the graph has as many);
+    ``stepper``: the search's, reused (its coverage counters keep counting), else a new
+    one of the kind ``opts`` asks for."""
     def inconclusive(note: str) -> list[R.PropertyResult]:
         return [_result(model, p, R.INCONCLUSIVE, expect, note=note) for p in props]
 
@@ -39,7 +42,8 @@ def check_liveness(model: M.Model, props: tuple[M.Liveness, ...], opts: CheckOpt
     if states > opts.graph_max_nodes:
         return inconclusive(f"the state graph has {states:,} states, more than the liveness check "
                             f"stores ({opts.graph_max_nodes:,}): raise [graph] max_nodes in the model")
-    stepper = make_stepper(model, (), opts.compiled)
+    if stepper is None:
+        stepper = make_stepper(model, (), opts.compiled)
     try:
         graph = build_graph(model, stepper, opts.graph_max_nodes)
     except GraphTooLarge as e:
