@@ -1,0 +1,80 @@
+"""The DSLS availability property restates Grant's guard (the language has no ENABLED):
+`canGrant(c, m)` must be exactly "Grant(c, m) has a transition, and m talks to a peer".
+Checked state by state against the reference semantics on reachable states of both
+designs (with and without acknowledged grants), so that the finding reported for the
+corrected design (FreeLicenseGrantable violated) rests on the protocol's real guard.
+(Dropping the acknowledging peer's room check from canGrant fails this test.)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from verifier import model as M
+from verifier import semantics as sem
+from verifier import typesys as T
+from verifier.config import load_model as load_config
+from verifier.engine import make_stepper
+from verifier.liveness import build_graph
+from verifier.load import load_model
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def probe(model: M.Model, name: str) -> M.Liveness:
+    return next(p for p in model.liveness if p.name == name)
+
+
+@pytest.mark.parametrize("name, every", [("dsls_last_seat_race", 1), ("dsls_minority_fixed", 12)])
+def test_can_grant_is_the_grant_guard(name: str, every: int) -> None:
+    cfg = load_config(ROOT / "models" / f"{name}.toml")
+    model = load_model(cfg)
+    grant = next(a for a in model.actions if a.name == "Grant")
+    # the property's goal is `exists c in Client, m in Member: canGrant(c, m)`; its body is
+    # canGrant inlined, with c and m bound by the quantifier
+    goal = probe(model, "FreeLicenseGrantable").goal
+    assert isinstance(goal, M.EQuant) and goal.kind == "exists"
+    c_slot, m_slot = goal.slots
+    body = goal.body
+    connected = _connected(model)
+    stepper = make_stepper(model, (), "auto")
+    graph = build_graph(model, stepper, 100_000)
+    clients = T.value_list(grant.params[0].ty)
+    members = T.value_list(grant.params[1].ty)
+    checked = grantable = 0
+    for rep in graph.states[::every]:
+        state = stepper.decode(rep)
+        enabled = {tr.params for tr in sem.successors(model, state)
+                   if tr.action == grant.index and tr.target is not None}
+        for c in clients:
+            for m in members:
+                env = {c_slot: c, m_slot: m}
+                want = (c, m) in enabled and connected(state, m)
+                assert bool(sem.evaluate(body, state, env)) == want, (state, c, m)
+                grantable += want
+                checked += 1
+    assert checked > 1000 and 0 < grantable < checked
+
+
+def _connected(model: M.Model) -> Callable[[sem.State, object], bool]:
+    """`connected(m)`: m is up, and some other member is up with their link not cut,
+    computed here from the state directly (the variable names of specs/dsls.fsl)."""
+    names = [v.name for v in model.variables]
+    up, cut = names.index("up"), names.index("cut")
+    up_ty, cut_ty = model.variables[up].ty, model.variables[cut].ty
+    assert isinstance(up_ty, T.MapTy) and isinstance(cut_ty, T.SetTy)
+    members = T.value_list(up_ty.dom)
+
+    def connected(state: sem.State, m: object) -> bool:
+        ups = dict(zip(members, state[up]))
+        return any(k != m and ups[m] and ups[k] and _link(m, k) not in state[cut]
+                   for k in members)
+    return connected
+
+
+def _link(a: object, b: object) -> str:
+    """The Link value of two members in specs/dsls.fsl: L12, L13, L23."""
+    i, j = sorted((str(a)[-1], str(b)[-1]))
+    return f"L{i}{j}"
