@@ -277,8 +277,9 @@ class ExprChecker:
     def small_domain(self, de: M.Expr, span: S.Span) -> None:
         """A binder over a type, or a range with constant bounds, runs over at most
         ``MAX_DOMAIN`` values (a range computed from the state is checked when run)."""
-        if isinstance(de, (M.ETypeSet, M.EBinary)) and isinstance(de.ty, T.SetTy) \
-                and T.is_finite(de.ty.elem) and T.size(de.ty.elem) > T.MAX_DOMAIN:
+        whole = isinstance(de, M.ETypeSet) or isinstance(de, M.EBinary) and de.op == "range"
+        if whole and isinstance(de.ty, T.SetTy) and T.is_finite(de.ty.elem) \
+                and T.size(de.ty.elem) > T.MAX_DOMAIN:
             self.error("E110", f"this domain has {T.show_count(T.size(de.ty.elem))} values "
                        f"(the limit is {T.MAX_DOMAIN:,})", span,
                        "bind over a smaller type or a narrower range")

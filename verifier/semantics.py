@@ -64,9 +64,15 @@ def _domain_values(e: M.Expr, state: State, env: Env) -> Iterable[Any]:
     if isinstance(e, M.ETypeSet):
         return _type_values(e)
     if isinstance(e, M.EBinary) and e.op == "range":
-        return range(_num(evaluate(e.left, state, env), e.left),
-                     _num(evaluate(e.right, state, env), e.right) + 1)
+        lo, hi = _bounds(e, state, env)
+        return range(lo, hi + 1)
     return iter_set(evaluate(e, state, env), e.ty)
+
+
+def _bounds(e: M.EBinary, state: State, env: Env) -> tuple[int, int]:
+    """The bounds of the range ``lo..hi``."""
+    return (_num(evaluate(e.left, state, env), e.left),
+            _num(evaluate(e.right, state, env), e.right))
 
 
 def _type_values(e: M.ETypeSet) -> tuple[Any, ...]:
@@ -169,8 +175,7 @@ def _binary(op: str, a: M.Expr, b: M.Expr, state: State, env: Env, e: M.EBinary)
     if op in ("in", "notin") and isinstance(b, M.EBinary) and b.op == "range":
         # membership in `lo..hi` is a comparison: the range is not built (nor compiled)
         x = evaluate(a, state, env)
-        lo = _num(evaluate(b.left, state, env), b.left)
-        hi = _num(evaluate(b.right, state, env), b.right)
+        lo, hi = _bounds(b, state, env)
         inside = isinstance(x, int) and not isinstance(x, bool) and lo <= x <= hi
         return inside if op == "in" else not inside
     x, y = evaluate(a, state, env), evaluate(b, state, env)

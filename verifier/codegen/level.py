@@ -18,7 +18,7 @@ from verifier.codegen.expr import ExprGen
 from verifier.codegen.runtime import RuntimeFault, Unsupported
 from verifier.codegen.source import ident
 from verifier.codegen.stmt import StmtGen
-from verifier.engine.stepper import Layout
+from verifier.engine.stepper import Layout, reference_truth
 
 
 def generate(model: M.Model) -> tuple[str, dict[str, Any]]:
@@ -145,8 +145,7 @@ class CompiledStepper:
                                 gen.ns, self.model.name)["truth"]
             return fn(states)  # type: ignore[no-any-return]
         except (Unsupported, RuntimeFault):
-            env = {p.slot: v for p, v in binding}
-            return [bool(sem.evaluate(cond, self.layout.unpack(s), env)) for s in states]
+            return reference_truth(cond, binding, map(self.layout.unpack, states))
 
 
 def compile_stepper(model: M.Model, monitors: tuple[M.Property, ...]) -> CompiledStepper:

@@ -9,6 +9,7 @@ reference semantics and packs states with ``verifier.typesys``; the compiled ste
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from verifier import model as M
@@ -43,6 +44,13 @@ class Stepper(Protocol):
               states: list[Any]) -> list[bool]:
         """The value of the boolean ``cond`` in each state, with each parameter of
         ``binding`` bound to its value; a run-time error raises ``semantics.EvalError``."""
+
+
+def reference_truth(cond: M.Expr, binding: tuple[tuple[M.Param, Any], ...],
+                    states: Iterable[sem.State]) -> list[bool]:
+    """``Stepper.truth`` by the reference semantics, on decoded states."""
+    env = {p.slot: v for p, v in binding}
+    return [bool(sem.evaluate(cond, s, env)) for s in states]
 
 
 class Layout:
@@ -131,5 +139,4 @@ class ReferenceStepper:
 
     def truth(self, cond: M.Expr, binding: tuple[tuple[M.Param, Any], ...],
               states: list[Any]) -> list[bool]:
-        env = {p.slot: v for p, v in binding}
-        return [bool(sem.evaluate(cond, self._state(s), env)) for s in states]
+        return reference_truth(cond, binding, map(self._state, states))
