@@ -32,11 +32,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from verifier import engine as E  # noqa: E402
 from verifier.config import spec_model, with_overrides  # noqa: E402
+from verifier.config.load import load_model  # noqa: E402
+from verifier.engine import run as E  # noqa: E402
 from verifier.engine.options import CheckOptions  # noqa: E402
 from verifier.engine.store import PackedStore  # noqa: E402
-from verifier.load import load_model  # noqa: E402
 
 BEGIN = "<!-- bench/breakdown.py: begin -->"
 END = "<!-- bench/breakdown.py: end -->"
@@ -67,7 +67,7 @@ def breakdown(model: Any, shadow: bool) -> tuple[Timers, float, Any]:
     """One search with timed interfaces; with ``shadow``, a Python set also dedupes
     every batch (timed apart, not counted in the total)."""
     timers = Timers()
-    orig_make, orig_add = E.make_stepper, PackedStore.add_batch
+    orig_make, orig_add = E.make_stepper, PackedStore.add_batch  # type: ignore[attr-defined]
     seen: set[int] = set()
 
     def make(*a: Any, **k: Any) -> Any:
@@ -94,7 +94,7 @@ def breakdown(model: Any, shadow: bool) -> tuple[Timers, float, Any]:
             timers.t["store (numpy add_batch)"] = timers.t.get("store (numpy add_batch)", 0.0) + \
                 time.process_time() - c0
 
-    E.make_stepper, PackedStore.add_batch = make, add  # type: ignore[method-assign, assignment]
+    E.make_stepper, PackedStore.add_batch = make, add  # type: ignore[attr-defined, method-assign, assignment]
     try:
         c0 = time.process_time()
         res = E.run_check(model, CheckOptions(compiled="on"))
@@ -102,7 +102,7 @@ def breakdown(model: Any, shadow: bool) -> tuple[Timers, float, Any]:
         if shadow:
             total -= timers.shadow_set
     finally:
-        E.make_stepper, PackedStore.add_batch = orig_make, orig_add  # type: ignore[method-assign]
+        E.make_stepper, PackedStore.add_batch = orig_make, orig_add  # type: ignore[attr-defined, method-assign]
     return timers, total, res
 
 
@@ -262,7 +262,7 @@ def run_variant(src: str, ns: dict[str, Any], states: list[int]) -> tuple[float,
 def variants(model: Any, states: list[int], reps: int) -> list[tuple[str, float | None, bool]]:
     """(name, best CPU s, same successors as the original) per variant; the variants run
     round-robin so that a burst of load on the shared machine hits them all alike."""
-    from verifier.compiler import generate
+    from verifier.engine.codegen import generate
     src, ns = generate(model)
     inl = inline_helpers(src, ns)
     cands = [("generated code as is", src),
@@ -292,7 +292,7 @@ def variants(model: Any, states: list[int], reps: int) -> list[tuple[str, float 
 
 def helper_calls(model: Any, states: list[int]) -> list[tuple[str, int, float]]:
     """cProfile of the generated code alone: calls into helpers (option decoders, _mod...)."""
-    from verifier.compiler import generate
+    from verifier.engine.codegen import generate
     src, ns = generate(model)
     env = dict(ns)
     exec(compile(src, "<generated>", "exec"), env)
@@ -335,7 +335,7 @@ def section(title: str, model: Any, reps: int, calls: bool) -> list[str]:
               f"(8 B pointer + 32 B int object each: {timers.widest * 40 / 2**20:.0f} MiB, "
               f"{timers.widest * 40 / st.states:.0f} B per state of the whole run).", ""]
     # the states, from the store of a plain run
-    from verifier.compiler import compile_stepper
+    from verifier.engine.codegen import compile_stepper
     from verifier.engine.explicit import explore
     stepper = compile_stepper(model, ())
     store = PackedStore()

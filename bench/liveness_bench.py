@@ -31,11 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from verifier.config import load_model as load_config  # noqa: E402
+from verifier.config.load import load_model  # noqa: E402
 from verifier.engine import make_stepper, select_liveness  # noqa: E402
-from verifier.engine.live import check_liveness  # noqa: E402
+from verifier.engine.liveness import (  # noqa: E402
+    build_graph,
+    check_liveness,  # noqa: E402
+    reference_graph,
+)
 from verifier.engine.options import CheckOptions  # noqa: E402
-from verifier.liveness import build_graph, reference_graph  # noqa: E402
-from verifier.load import load_model  # noqa: E402
 
 DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Liveness"
@@ -43,7 +46,7 @@ BEGIN = "<!-- bench/liveness_bench.py: begin -->"
 END = "<!-- bench/liveness_bench.py: end -->"
 INTRO = """The liveness check runs after a complete safety search: it builds the labelled state
 graph (every transition with its action), evaluates each property's predicates on every
-state, and searches for fair lassos (`verifier/liveness.py`). Measured by
+state, and searches for fair lassos (`verifier/engine/liveness.py`). Measured by
 `bench/liveness_bench.py`, one process, one model after the other."""
 
 MODELS = ["triad_nontransitive", "triad_dual_master_fixed", "triad_nontransitive_fixed",

@@ -131,9 +131,9 @@ def child_verifier(spec: str, consts: list[str], engine: str) -> None:
     """In a child process: one search, printed as a JSON line."""
     sys.path.insert(0, str(ROOT))
     from verifier.config import spec_model, with_overrides
+    from verifier.config.load import load_model
     from verifier.engine import run_check
     from verifier.engine.options import CheckOptions
-    from verifier.load import load_model
 
     values = {k: int(v) for k, v in (c.split("=") for c in consts)}
     model = load_model(with_overrides(spec_model(BENCH / spec), constants=values))

@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from verifier import results as R  # noqa: E402
 from verifier.config import load_model as load_config  # noqa: E402
 from verifier.config import spec_model, with_overrides  # noqa: E402
-from verifier.load import load_model  # noqa: E402
+from verifier.config.load import load_model  # noqa: E402
 from verifier.symbolic.bmc import run_bmc  # noqa: E402
 from verifier.symbolic.chc import run_chc  # noqa: E402
 from verifier.symbolic.induction import run_induction  # noqa: E402

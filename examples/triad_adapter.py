@@ -1,6 +1,6 @@
 """The adapter between ``specs/triad.fsl`` and the example implementation ``triad_impl``.
 
-``verifier.conformance`` drives an implementation through three calls: ``reset`` (start
+``verifier.testing.conformance`` drives an implementation through three calls: ``reset`` (start
 from the spec's initial state), ``apply`` (one spec action with its parameters) and
 ``observe`` (the implementation's state, named like the spec's variables). This adapter
 turns each spec action into the implementation's event and reads its objects back as

@@ -1,6 +1,6 @@
 """An event-driven implementation of the triad failover logic (three license servers).
 
-This is the kind of code ``verifier.conformance`` tests against a spec: plain Python
+This is the kind of code ``verifier.testing.conformance`` tests against a spec: plain Python
 objects reacting to events (a heartbeat round, a crash, an election timer, a link cut, a
 client checkout), written without reference to the spec's syntax. It follows the
 behaviour that ``specs/triad.fsl`` models (FlexNet's P/S/T triad: quorum of two,

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from verifier import semantics as sem
-from verifier import typesys as T
-from verifier.checker import check_spec
-from verifier.parser import parse
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
+from verifier.lang.checker import check_spec
+from verifier.lang.parser import parse
 
 CEILING = 1 << 30
 

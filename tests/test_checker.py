@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from verifier import model as M
-from verifier import syntax as S
-from verifier import typesys as T
-from verifier.checker import check_spec
-from verifier.diagnostics import SpecError
-from verifier.parser import parse
+from verifier.lang import model as M
+from verifier.lang import syntax as S
+from verifier.lang import typesys as T
+from verifier.lang.checker import check_spec
+from verifier.lang.diagnostics import SpecError
+from verifier.lang.parser import parse
 
 
 def load(text: str, **kw: Any) -> M.Model:
@@ -316,7 +316,7 @@ def test_huge_types_are_refused_quickly_without_computing_their_size(tmp_path: P
     path = tmp_path / "huge.fsl"
     path.write_text("type A = 0..65535\nvar m: A -> A -> A\n", encoding="utf-8")
     assert main(["check", "--no-reports", str(path)]) == 2
-    from verifier import typesys as T
+    from verifier.lang import typesys as T
 
     ty = T.MapTy(T.RangeTy(0, 65535), T.MapTy(T.RangeTy(0, 65535), T.RangeTy(0, 65535)))
     assert T.size(ty) == T.HUGE and T.show_count(T.size(ty)) == "more than 10^30"

@@ -1,4 +1,4 @@
-"""Model files (``verifier/config.py``): loading, every C00x diagnostic, the key locator.
+"""Model files (``verifier/config/modelfile.py``): loading, every C00x diagnostic, the key locator.
 
 Bad models are written inline next to the exact text the user will see (golden
 strings), into a temporary project whose layout mirrors the repository
@@ -24,14 +24,14 @@ from verifier.config import (
     KeyPath,
     Limits,
     ModelConfig,
-    _Locator,
     discover_models,
     load_model,
     spec_model,
     with_overrides,
 )
-from verifier.diagnostics import ConfigError
-from verifier.syntax import NOSPAN, Span
+from verifier.config.tomlspans import Locator
+from verifier.lang.diagnostics import ConfigError
+from verifier.lang.syntax import NOSPAN, Span
 
 DATA = Path(__file__).parent / "data" / "config"
 
@@ -660,7 +660,7 @@ def test_discover_models_errors(project: Path, folder: str, rendered: str) -> No
 
 def locate(text: str) -> tuple[dict[KeyPath, str], dict[KeyPath, str]]:
     """Key and value texts found by the locator, read back through their spans."""
-    found = _Locator(text, "t.toml").run()
+    found = Locator(text, "t.toml").run()
     return ({kp: cut(text, s) for kp, s in found.keys.items()},
             {kp: cut(text, s) for kp, s in found.values.items()})
 
@@ -724,25 +724,25 @@ def test_locator_inline_tables_arrays_and_strings() -> None:
 
 
 def test_locator_columns_count_characters() -> None:
-    found = _Locator('"é" = "ü"\n\tx = 1\n', "t.toml").run()
+    found = Locator('"é" = "ü"\n\tx = 1\n', "t.toml").run()
     assert found.keys[("é",)] == Span("t.toml", 1, 1, 1, 4)
     assert found.values[("é",)] == Span("t.toml", 1, 7, 1, 10)
     assert found.keys[("x",)] == Span("t.toml", 2, 2, 2, 3)
 
 
 def test_locator_finds_duplicates_and_unclosed_openers() -> None:
-    found = _Locator("a = 1\n[t]\nb = 2\n[t]\n", "t.toml").run()
+    found = Locator("a = 1\n[t]\nb = 2\n[t]\n", "t.toml").run()
     assert found.duplicate == (("t",), Span("t.toml", 4, 2, 4, 3), Span("t.toml", 2, 2, 2, 3))
-    assert _Locator("[a.b]\n[a]\n[a.b.c]\n", "t").run().duplicate is None
-    assert _Locator("a.b = 1\na.c = 2\n", "t").run().duplicate is None
-    found = _Locator('x = "ok"\ny = [1,\n  "open', "t").run()
+    assert Locator("[a.b]\n[a]\n[a.b.c]\n", "t").run().duplicate is None
+    assert Locator("a.b = 1\na.c = 2\n", "t").run().duplicate is None
+    found = Locator('x = "ok"\ny = [1,\n  "open', "t").run()
     assert found.unclosed == (Span("t", 3, 3, 3, 4), "string")
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab =.[]{}\"'#,\n\\1")), max_size=80) | st.text(max_size=40))
 def test_locator_never_raises_on_any_text(text: str) -> None:
-    _Locator(text, "t.toml").run()
+    Locator(text, "t.toml").run()
 
 
 # Random documents: generate data, write it in every TOML style, then check that tomllib

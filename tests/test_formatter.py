@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verifier import syntax as S
 from verifier.cli import main
-from verifier.diagnostics import SpecError
-from verifier.formatter import format_source, format_spec
-from verifier.parser import parse
+from verifier.lang import syntax as S
+from verifier.lang.diagnostics import SpecError
+from verifier.lang.fmt.formatter import format_source, format_spec
+from verifier.lang.parser import parse
 
 ROOT = Path(__file__).parent.parent
 SPECS = sorted((ROOT / "specs").glob("*.fsl"))

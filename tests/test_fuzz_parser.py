@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
 
-from verifier import syntax as S
-from verifier.checker import check_spec
-from verifier.diagnostics import SpecError
-from verifier.formatter import format_source
-from verifier.parser import _grammar_text, parse
+from verifier.lang import syntax as S
+from verifier.lang.checker import check_spec
+from verifier.lang.diagnostics import SpecError
+from verifier.lang.fmt.formatter import format_source
+from verifier.lang.parser import grammar_text as grammar_source
+from verifier.lang.parser import parse
 
 SPECS = {p.name: p.read_text(encoding="utf-8")
          for p in sorted((Path(__file__).parent.parent / "specs").glob("*.fsl"))}
@@ -32,7 +33,7 @@ CI = settings(derandomize=True, deadline=None, max_examples=60, database=None,
 def _grammar_lark() -> Lark:
     """Our grammar, built without the table cache: from_lark needs the grammar object,
     which a Lark instance loaded from the cache does not keep."""
-    return Lark(_grammar_text(), parser="lalr", strict=True, propagate_positions=True,
+    return Lark(grammar_source(), parser="lalr", strict=True, propagate_positions=True,
                 maybe_placeholders=True)
 
 def front_end(text: str) -> S.Spec | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from verifier import syntax as S
-from verifier.diagnostics import SpecError
-from verifier.parser import MAX_DEPTH, MAX_FILE_BYTES, parse
+from verifier.lang import syntax as S
+from verifier.lang.diagnostics import SpecError
+from verifier.lang.parser import MAX_DEPTH, MAX_FILE_BYTES, parse
 
 
 def expr(text: str) -> S.Expr:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from verifier.cli import without_timings
 from verifier.config import load_model as load_config
+from verifier.config.load import load_model
 from verifier.engine import run_check
-from verifier.load import check_options, load_model
-from verifier.reports import write_reports
+from verifier.engine.options import check_options
+from verifier.reports import without_timings, write_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = sorted((ROOT / "models").glob("*.toml"))

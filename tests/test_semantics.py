@@ -1,4 +1,4 @@
-"""The reference semantics (verifier/semantics.py): initial states, the order and
+"""The reference semantics (verifier/lang/semantics.py): initial states, the order and
 meaning of statements, transitions and their order, fault caps, run-time errors, and
 the value of every kind of expression. The mutex example's state and transition counts
 are pinned and cross-checked against an independent breadth-first search written here
@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from verifier import model as M
-from verifier import semantics as sem
-from verifier.checker import check_spec
-from verifier.parser import parse
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang.checker import check_spec
+from verifier.lang.parser import parse
 
 MUTEX = Path(__file__).parent.parent / "specs" / "mutex.fsl"
 

@@ -1,4 +1,4 @@
-"""``python -m verifier``: the command line (``verifier/cli.py``)."""
+"""``python -m verifier``: the command line (``verifier/cli/``)."""
 
 import sys
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from verifier.conformance import ConformanceError, check_conformance, plain_state
-from verifier.load import load_spec
-from verifier.semantics import initial_states
+from verifier.config.load import load_spec
+from verifier.lang.semantics import initial_states
+from verifier.testing.conformance import ConformanceError, check_conformance, plain_state
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "examples"))
@@ -76,8 +76,8 @@ invariant T: true
 
 
 def toggle_model() -> Any:
-    from verifier.checker import check_spec
-    from verifier.parser import parse
+    from verifier.lang.checker import check_spec
+    from verifier.lang.parser import parse
 
     return check_spec(parse(TOGGLE, "toggle.fsl"), TOGGLE)
 

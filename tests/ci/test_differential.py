@@ -1,6 +1,6 @@
 """Differential self-test: random specs checked three ways must agree.
 
-Each spec from ``verifier.strategies.specs()`` is explored by a small, obviously
+Each spec from ``verifier.testing.strategies.specs()`` is explored by a small, obviously
 correct breadth-first search written here over ``semantics.successors`` (the reference
 semantics), and by the explicit engine twice: on the compiled fast path when the
 compiler supports the spec (``compiled="auto"``) and on the reference stepper
@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from verifier import model as M
 from verifier import results as R
-from verifier import semantics as sem
-from verifier.checker import check_spec
 from verifier.engine import run_check
 from verifier.engine.options import CheckOptions
 from verifier.engine.trace import display_state
-from verifier.parser import parse
-from verifier.strategies import instance_transitions, specs, step_label
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang.checker import check_spec
+from verifier.lang.parser import parse
+from verifier.testing.strategies import instance_transitions, specs, step_label
 
 
 @dataclass
@@ -149,7 +149,7 @@ def test_action_instances_make_up_successors(text: str, fault_cap: bool) -> None
 
 def test_the_compiled_path_is_exercised() -> None:
     """Most generated specs compile, so `compiled="auto"` above runs the fast path."""
-    from verifier.compiler import Unsupported, compile_stepper
+    from verifier.engine.codegen import Unsupported, compile_stepper
 
     outcomes: list[bool] = []
 

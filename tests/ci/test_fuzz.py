@@ -15,8 +15,8 @@ import pytest
 from verifier import results as R
 from verifier.cli import main
 from verifier.config import load_model as load_config
-from verifier.fuzz import FuzzOptions, fuzz
-from verifier.load import load_model, load_spec
+from verifier.config.load import load_model, load_spec
+from verifier.testing.fuzz import FuzzOptions, fuzz
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+import verifier.engine  # noqa: F401
+
 # Imported here so that pytester's in-process runs find them loaded (numpy cannot be
 # imported twice in one process, and pytester forgets modules a run imports).
-import verifier.compiler  # noqa: F401
-import verifier.engine  # noqa: F401
+import verifier.engine.codegen  # noqa: F401
 import verifier.pytest_plugin  # noqa: F401
 import verifier.reports  # noqa: F401
 

@@ -1,4 +1,4 @@
-"""``verifier.strategies``: behaviours are valid executions and shrink to short, few-fault
+"""``verifier.testing.strategies``: behaviours are valid executions and shrink to short, few-fault
 schedules; random specs always check."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from verifier import semantics as sem
-from verifier.checker import check_spec
+from verifier.config.load import load_spec
 from verifier.engine.trace import replay
-from verifier.load import load_spec
-from verifier.parser import parse
-from verifier.strategies import Behaviour, Walker, behaviours, specs
+from verifier.lang import semantics as sem
+from verifier.lang.checker import check_spec
+from verifier.lang.parser import parse
+from verifier.testing.strategies import Behaviour, Walker, behaviours, specs
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from verifier import model as M
 from verifier import results as R
-from verifier import semantics as sem
-from verifier.checker import check_spec
 from verifier.engine import run_check
 from verifier.engine.options import CheckOptions
 from verifier.engine.trace import arrows
-from verifier.parser import parse
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang.checker import check_spec
+from verifier.lang.parser import parse
 from verifier.reports.jsonio import result_from_json, result_to_json
 from verifier.symbolic.bmc import run_bmc
 from verifier.symbolic.options import BMC, ProveOptions

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from verifier import model as M
-from verifier.checker import check_spec
-from verifier.compiler import CompiledStepper, Unsupported, generate
 from verifier.config import load_model as load_config
 from verifier.config import spec_model, with_overrides
+from verifier.config.load import load_model
+from verifier.engine.codegen import CompiledStepper, Unsupported, generate
 from verifier.engine.stepper import ReferenceStepper
-from verifier.load import load_model
-from verifier.parser import parse
+from verifier.lang import model as M
+from verifier.lang.checker import check_spec
+from verifier.lang.parser import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from verifier import results as R
-from verifier.checker import check_spec
 from verifier.cli import main
+from verifier.config.load import load_spec
 from verifier.engine import EngineError, run_check
 from verifier.engine.options import CheckOptions
-from verifier.load import load_spec
-from verifier.parser import parse
+from verifier.lang.checker import check_spec
+from verifier.lang.parser import parse
 from verifier.reports.text import render_text
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,10 +14,10 @@ import pytest
 
 from verifier import results as R
 from verifier.cli import main
+from verifier.config.load import load_spec
 from verifier.engine import run_check
+from verifier.engine.graph import GraphTooLarge, build_graph, summarize
 from verifier.engine.options import CheckOptions
-from verifier.graph import GraphTooLarge, build_graph, summarize
-from verifier.load import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 BIG = ROOT / "bench" / "counters.fsl"
@@ -84,8 +84,8 @@ def test_counterexample_neighbourhood_highlights_the_trace(tmp_path: Path) -> No
     import shutil
 
     from verifier.config import load_model as load_config
-    from verifier.graph import build_graph, trace_neighbourhood, write_graph_reports
-    from verifier.load import load_model
+    from verifier.config.load import load_model
+    from verifier.engine.graph import build_graph, trace_neighbourhood, write_graph_reports
 
     cfg = load_config(ROOT / "models" / "triad_reconnect.toml")
     model = load_model(cfg)

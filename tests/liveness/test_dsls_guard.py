@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from verifier import model as M
-from verifier import semantics as sem
-from verifier import typesys as T
 from verifier.config import load_model as load_config
+from verifier.config.load import load_model
 from verifier.engine import make_stepper
-from verifier.liveness import build_graph
-from verifier.load import load_model
+from verifier.engine.liveness import build_graph
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
 
 ROOT = Path(__file__).resolve().parents[2]
 

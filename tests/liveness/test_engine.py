@@ -10,9 +10,9 @@ import pytest
 from verifier import results as R
 from verifier.cli import main
 from verifier.config import spec_model
+from verifier.config.load import load_model
 from verifier.engine import run_check
 from verifier.engine.options import CheckOptions
-from verifier.load import load_model
 
 MUTEX = """
 enum Pc { idle, waiting, critical }

@@ -12,17 +12,17 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
-from verifier import model as M
-from verifier import semantics as sem
-from verifier import typesys as T
-from verifier.checker import check_spec
-from verifier.compiler import CompiledStepper, Unsupported
 from verifier.config import load_model as load_config
+from verifier.config.load import load_model
+from verifier.engine.codegen import CompiledStepper, Unsupported
+from verifier.engine.liveness import GraphTooLarge, LabelledGraph, build_graph, reference_graph
 from verifier.engine.stepper import ReferenceStepper, Stepper
-from verifier.liveness import GraphTooLarge, LabelledGraph, build_graph, reference_graph
-from verifier.load import load_model
-from verifier.parser import parse
-from verifier.strategies import specs
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
+from verifier.lang.checker import check_spec
+from verifier.lang.parser import parse
+from verifier.testing.strategies import specs
 
 ROOT = Path(__file__).resolve().parents[2]
 

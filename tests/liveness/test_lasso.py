@@ -1,4 +1,4 @@
-"""The lasso search of verifier.liveness against a brute-force search on random small
+"""The lasso search of verifier.engine.liveness against a brute-force search on random small
 graphs: it finds a fair lasso exactly when one exists, and every lasso it returns is a
 real, fair behaviour through a start state that stays in the kept states."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verifier.liveness import Lasso, find_lasso
+from verifier.engine.liveness import Lasso, find_lasso
 
 CI = settings(derandomize=True, deadline=None, max_examples=300,
               suppress_health_check=[HealthCheck.too_slow])

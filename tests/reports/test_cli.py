@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from verifier.cli.report import report_main
 from verifier.reports import render
-from verifier.reports.cli import report_main
 from verifier.reports.jsonio import result_to_json
 
 from . import samples

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from verifier.diagnostics import ConfigError
+from verifier.lang.diagnostics import ConfigError
 from verifier.reports import itf_file_name, render, write_reports
 from verifier.reports.jsonio import result_from_json
 from verifier.reports.markdown import render_markdown

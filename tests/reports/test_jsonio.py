@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from verifier.diagnostics import ConfigError
+from verifier.lang.diagnostics import ConfigError
 from verifier.reports.jsonio import result_from_json, result_to_json
 from verifier.results import SCHEMA_VERSION, Trace, VMap, VRecord, VSeq, VSet, VTuple
 

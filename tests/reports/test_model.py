@@ -7,7 +7,7 @@ import dataclasses
 
 from verifier.reports import summary as sm
 from verifier.reports.diff import ABSENT, Change, diff_states, diff_value, same, step_views
-from verifier.reports.svg import _label_span
+from verifier.reports.svg import label_span
 from verifier.reports.timeline import (
     FALSE_FILL,
     NONE_FILL,
@@ -93,9 +93,9 @@ def test_lanes_stop_at_the_last_state() -> None:
 
 
 def test_labels_avoid_fault_marks() -> None:
-    assert _label_span(0, 6, frozenset({1, 4})) == (1, 4)
-    assert _label_span(0, 2, frozenset({1})) == (0, 1)
-    assert _label_span(0, 3, frozenset()) == (0, 3)
+    assert label_span(0, 6, frozenset({1, 4})) == (1, 4)
+    assert label_span(0, 2, frozenset({1})) == (0, 1)
+    assert label_span(0, 3, frozenset()) == (0, 3)
 
 
 def test_outcome_line() -> None:

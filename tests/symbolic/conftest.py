@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from verifier import model as M
 from verifier import results as R
 from verifier.config import spec_model, with_overrides
+from verifier.config.load import load_model
 from verifier.engine import run_check
 from verifier.engine.options import CheckOptions
-from verifier.load import load_model
+from verifier.lang import model as M
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs"

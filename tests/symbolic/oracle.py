@@ -1,7 +1,7 @@
 """Reference-semantics oracles for the symbolic tests.
 
 Each helper asks the translation one precise question about *concrete* states and
-returns plain Python values to compare with ``verifier.semantics``: the value (or
+returns plain Python values to compare with ``verifier.lang.semantics``: the value (or
 run-time error) of a property in a state, the set of transitions and failing action
 instances out of a state, and the number of states reachable within each depth.
 """
@@ -13,9 +13,9 @@ from typing import Any
 
 import z3
 
-from verifier import model as M
-from verifier import semantics as sem
-from verifier import typesys as T
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
 from verifier.symbolic import values as V
 from verifier.symbolic.bmc import Unrolling
 from verifier.symbolic.common import make_solver

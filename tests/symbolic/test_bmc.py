@@ -8,7 +8,7 @@ import pytest
 from tests.symbolic.conftest import MODELS, SPECS, by_name, explicit, load
 from verifier import results as R
 from verifier.config import load_model as load_config
-from verifier.load import load_model
+from verifier.config.load import load_model
 from verifier.symbolic.bmc import run_bmc
 from verifier.symbolic.errors import ModelProblem, Unsupported
 from verifier.symbolic.options import BMC, ProveOptions

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.symbolic.conftest import MODELS, SPECS
-from verifier.symbolic.cli import prove_main
+from verifier.cli.prove import prove_main
 
 MUTEX = (SPECS / "mutex.fsl").read_text()
 HELPER = "\ninvariant LockHeld: lock <=> (exists p in Proc: pc[p] == critical)\n"

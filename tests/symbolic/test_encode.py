@@ -12,7 +12,7 @@ import pytest
 from tests.symbolic.conftest import MODELS, SPECS, load
 from tests.symbolic.oracle import Successors, ref_successors, ref_value, sample_states, sym_value
 from verifier.config import load_model as load_config
-from verifier.load import load_model
+from verifier.config.load import load_model
 from verifier.symbolic.transition import System
 
 CASES = [

@@ -10,7 +10,7 @@ from tests.symbolic.conftest import MODELS
 from verifier import results as R
 from verifier.config import load_model as load_config
 from verifier.config import with_overrides
-from verifier.load import load_model
+from verifier.config.load import load_model
 from verifier.symbolic.options import ProveOptions
 from verifier.symbolic.sizes import parse_range, render_table, run_sizes
 

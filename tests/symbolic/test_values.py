@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import z3
 
-from verifier import typesys as T
+from verifier.lang import typesys as T
 from verifier.symbolic import arith as A
 from verifier.symbolic import state as S
 from verifier.symbolic import values as V

@@ -1,4 +1,4 @@
-"""The command line of the symbolic engine: ``verifier prove TARGET [mode] [options]``.
+"""``verifier prove TARGET [mode] [options]``: the command line of the symbolic engine.
 
 Modes (one at a time; ``--induction`` when none is given): ``--bmc K``, ``--induction``,
 ``--kinduction K``, ``--chc``, ``--sizes LO..HI [--const-name N]``. Exit codes, as for
@@ -21,16 +21,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from verifier import model as M
 from verifier import results as R
+from verifier.cli.common import (
+    EXIT_INTERNAL,
+    EXIT_USAGE,
+    check_property_names,
+    combine,
+    exit_code,
+    parse_const,
+    summary_table,
+    write_reports,
+)
 from verifier.config import ModelConfig, spec_model, with_overrides
 from verifier.config import load_model as load_config
-from verifier.diagnostics import ConfigError, Diagnostic, SpecError
+from verifier.lang import model as M
+from verifier.lang.diagnostics import ConfigError, Diagnostic, SpecError
 from verifier.symbolic.errors import ModelProblem, SymbolicMismatch, Unsupported
 from verifier.symbolic.options import BMC, CHC, INDUCTION, KINDUCTION, ProveOptions
-
-EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_INCONCLUSIVE, EXIT_INTERNAL = 0, 1, 2, 3, 4
-_SEVERITY = {EXIT_OK: 0, EXIT_INCONCLUSIVE: 1, EXIT_VIOLATED: 2, EXIT_USAGE: 3, EXIT_INTERNAL: 4}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -107,7 +114,7 @@ def prove_main(argv: list[str]) -> int:
 def _ci_files(args: argparse.Namespace, runs: list[tuple[str, int, R.CheckResult | None]]) -> None:
     """``--junit FILE`` / ``--sarif FILE``: the same files ``verifier check`` writes."""
     if args.junit is not None or args.sarif is not None:
-        from verifier.ci import write_ci_files
+        from verifier.testing import write_ci_files
 
         write_ci_files([(n, r) for n, _, r in runs], args.junit, args.sarif,
                        "the model could not be proved (see the log)")
@@ -153,7 +160,7 @@ def _folder(args: argparse.Namespace, folder: Path) -> int:
                                     "quiet": args.json})
         code, result = _guarded(one, lambda path=path: _config_of(path, args))
         runs.append((path.stem, code, result))
-    code = _combine([c for _, c, _ in runs])
+    code = combine([c for _, c, _ in runs])
     _ci_files(args, runs)
     if args.json:
         from verifier.reports.jsonio import result_to_dict
@@ -167,8 +174,6 @@ def _folder(args: argparse.Namespace, folder: Path) -> int:
 
 
 def _summary(runs: list[tuple[str, int, R.CheckResult | None]]) -> str:
-    from verifier.cli import summary_table
-
     return summary_table(runs, "engine", lambda r: r.engine)
 
 
@@ -183,9 +188,7 @@ def _config(args: argparse.Namespace) -> ModelConfig:
 
 def _config_of(path: Path, args: argparse.Namespace) -> ModelConfig:
     cfg = load_config(path) if path.suffix == ".toml" else spec_model(path)
-    from verifier.cli import _parse_const
-
-    consts = _parse_const(args.const)
+    consts = parse_const(args.const)
     return with_overrides(cfg, constants=consts or None, properties=args.property)
 
 
@@ -202,13 +205,11 @@ def _options(args: argparse.Namespace, cfg: ModelConfig) -> ProveOptions:
 
 def _check_names(model: M.Model, names: tuple[str, ...] | None, cfg: ModelConfig) -> None:
     if names is not None:
-        from verifier.cli import _check_property_names
-
-        _check_property_names(model, names, cfg)
+        check_property_names(model, names, cfg)
 
 
 def _run(args: argparse.Namespace, cfg: ModelConfig) -> tuple[int, R.CheckResult | None]:
-    from verifier.load import load_model
+    from verifier.config.load import load_model
 
     opts = _options(args, cfg)
     expect = dict(cfg.expect)
@@ -252,12 +253,12 @@ def _run(args: argparse.Namespace, cfg: ModelConfig) -> tuple[int, R.CheckResult
         if found:
             sys.stdout.write(_invariants_text(found))
     if args.report_dir is not None:
-        _write_reports(result, args.report_dir / cfg.name)
+        write_reports(result, args.report_dir / cfg.name, timings=False)
     return code, result
 
 
 def _sizes(args: argparse.Namespace, cfg: ModelConfig, opts: ProveOptions, expect: dict[str, str]) -> int:
-    from verifier.load import load_model
+    from verifier.config.load import load_model
     from verifier.symbolic.sizes import parse_range, render_table, run_sizes
 
     try:
@@ -275,7 +276,7 @@ def _sizes(args: argparse.Namespace, cfg: ModelConfig, opts: ProveOptions, expec
 
     # the table needs verdicts, not the classification of counterexamples to induction
     rows = run_sizes(load, lo, hi, dataclasses.replace(opts, reach_limit=0, minimize=False), expect)
-    code = _combine([exit_code(r.result) for r in rows])
+    code = combine([exit_code(r.result) for r in rows])
     if args.json:
         from verifier.reports.jsonio import result_to_dict
 
@@ -288,18 +289,8 @@ def _sizes(args: argparse.Namespace, cfg: ModelConfig, opts: ProveOptions, expec
         sys.stdout.write(render_table(rows, args.const_name))
     if args.report_dir is not None:
         for r in rows:
-            _write_reports(r.result, args.report_dir / f"{cfg.name}-{args.const_name}{r.value}")
+            write_reports(r.result, args.report_dir / f"{cfg.name}-{args.const_name}{r.value}", timings=False)
     return code
-
-
-def exit_code(result: R.CheckResult) -> int:
-    from verifier.cli import exit_code as check_exit_code
-
-    return check_exit_code(result)
-
-
-def _combine(codes: list[int]) -> int:
-    return max(codes, key=lambda c: _SEVERITY[c]) if codes else EXIT_USAGE
 
 
 def _text(result: R.CheckResult, args: argparse.Namespace) -> str:
@@ -320,10 +311,3 @@ def _invariants_text(found: list[Any]) -> str:
         lines.append(f"  invariant {f.prop}Inductive:")
         lines += ["    " + ln.strip() for ln in f.text.splitlines()]
     return "\n".join(lines) + "\n"
-
-
-def _write_reports(result: R.CheckResult, out: Path) -> None:
-    from verifier.reports import write_reports
-
-    stats = dataclasses.replace(result.stats, seconds=0.0, peak_memory_mb=0.0)
-    write_reports(dataclasses.replace(result, stats=stats), out)

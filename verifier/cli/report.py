@@ -1,8 +1,9 @@
-"""Reports stage, command line: ``verifier report RESULT.json --format FMT [--out FILE]``.
+"""``verifier report RESULT.json --format FMT [--out FILE]``: re-render a saved result.
 
-Re-renders a saved result without re-running the check. ``report_main`` returns
-the exit code: 0 on success, 2 on any usage or input error (message on stderr, no
-traceback). The main ``verifier`` CLI dispatches its ``report`` subcommand here.
+Re-renders a saved result (``verifier/reports/``) without re-running the check.
+``report_main`` returns the exit code: 0 on success, 2 on any usage or input error
+(message on stderr, no traceback). The main ``verifier`` CLI dispatches its ``report``
+subcommand here.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from verifier.diagnostics import SpecError
+from verifier.cli.common import EXIT_OK, EXIT_USAGE
+from verifier.lang.diagnostics import SpecError
 from verifier.reports import render
 from verifier.reports.jsonio import result_from_json
-
-EXIT_OK = 0
-EXIT_USAGE = 2
 
 
 class _UsageError(Exception):

@@ -5,11 +5,11 @@ fault caps, which properties to check, search limits and the expected outcome of
 each property. ``load_model`` turns one into a frozen ``ModelConfig`` or raises a
 ``ConfigError`` holding every problem found, each pointing at the offending key or
 value. ``tomllib`` parses the text but reports no key positions, so the key locator
-(``verifier/tomlspans.py``) scans the same text for the line and column of every table
+(``verifier/config/tomlspans.py``) scans the same text for the line and column of every table
 header, key and value; the spans it records stay on the config (``key_span``) so that
 later stages, which check constant and property names against the spec, can point
 back into the file. Constant values are kept raw here; their types are checked against
-the spec by ``verifier/model.py``.
+the spec by ``verifier/lang/model.py``.
 
 Error catalogue: C001 unreadable file or folder, C002 TOML syntax, C003 unknown table
 or key, C004 wrong type, C005 bad value, C006 missing ``spec``, C007 spec not found.
@@ -27,11 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from verifier.diagnostics import ConfigError, Diagnostic, did_you_mean
-from verifier.syntax import NOSPAN, Span
-from verifier.tomlspans import KeyPath as KeyPath
-from verifier.tomlspans import Locator as _Locator  # tests import it from here
-from verifier.tomlspans import dotted
+from verifier.config.tomlspans import KeyPath, Locator, dotted
+from verifier.lang.diagnostics import ConfigError, Diagnostic, did_you_mean
+from verifier.lang.syntax import NOSPAN, Span
 
 Constant = int | bool | str
 
@@ -150,7 +148,7 @@ def load_model(path: Path) -> ModelConfig:
         raise ConfigError([Diagnostic("C002", "invalid TOML: arrays or inline tables nested too deeply",
                                       Span(where, 1, 1, 1, 2), "a model file needs no nesting this deep")],
                           {where: text}) from None
-    located = _Locator(text, where).run()
+    located = Locator(text, where).run()
     smap = SourceMap(where, located.keys, located.values)  # read-only views already
     loader = _Loader(path, smap)
     cfg = loader.load(data)
@@ -293,7 +291,7 @@ def _syntax_error(raw: str, text: str, where: str) -> Diagnostic:
         line, col = len(last), len(last[-1]) + 1
     hint = next((h for prefix, h in _SYNTAX_HINTS if msg.startswith(prefix)),
                 "see https://toml.io for the TOML syntax")
-    located = _Locator(text, where).run()
+    located = Locator(text, where).run()
     if msg.startswith(("Cannot overwrite a value", "Cannot declare", "Cannot mutate")) and located.duplicate:
         kp, span, first = located.duplicate
         if span.line <= line:

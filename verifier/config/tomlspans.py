@@ -1,6 +1,6 @@
 """The TOML key locator: where each table header, key and value of a TOML text is written.
 
-Diagnostics on model files (``verifier/config.py``) point at the offending key or value
+Diagnostics on model files (``verifier/config/modelfile.py``) point at the offending key or value
 by line and column. ``tomllib`` parses the text into plain dicts and lists but keeps no
 positions, and its errors name only the place where parsing stopped. So ``Locator``
 scans the same text a second time, with a small hand-written TOML tokenizer, and
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
-from verifier.syntax import Span
+from verifier.lang.syntax import Span
 
 KeyPath = tuple[str | int, ...]
 # How a key path was defined, for telling a harmless redefinition from a duplicate.

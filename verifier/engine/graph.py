@@ -17,12 +17,12 @@ from typing import Any
 
 import networkx as nx
 
-from verifier import model as M
 from verifier import results as R
-from verifier import semantics as sem
-from verifier import typesys as T
 from verifier.engine.options import CheckOptions
 from verifier.engine.stepper import ERROR, ReferenceStepper
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
 
 
 class GraphTooLarge(Exception):

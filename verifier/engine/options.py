@@ -1,8 +1,14 @@
-"""Options of an explicit-state run: one frozen object handed to the engine."""
+"""Options of an explicit-state run: one frozen object handed to the engine.
+
+``check_options(cfg)`` makes them from a model configuration's check settings and
+limits (``verifier/config/``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from verifier.config.modelfile import ModelConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,3 +25,23 @@ class CheckOptions:
     progress: bool = False   # a progress line on stderr
     collect_graph: bool = False
     graph_max_nodes: int = 100_000
+
+
+# `--engine` / the pytest plugin's engine choice -> CheckOptions.compiled
+ENGINES = {"auto": "auto", "compiled": "on", "reference": "off"}
+
+
+def check_options(cfg: ModelConfig, *, engine: str = "auto", deadlock: bool = False,
+                  progress: bool = False, resource_limits: bool = True) -> CheckOptions:
+    """The explicit engine's options for a model: its properties, deadlock and vacuity
+    settings and limits (``deadlock`` adds a deadlock check the model does not ask for).
+    ``resource_limits=False`` leaves out the time and memory limits, whose effect depends
+    on the machine, for runs whose output must be byte-identical everywhere."""
+    lim = cfg.limits
+    return CheckOptions(
+        properties=cfg.properties, deadlock=cfg.deadlock or deadlock,
+        stop_at_first=cfg.stop_at_first, vacuity_is_error=cfg.vacuity == "error",
+        max_states=lim.states, max_depth=lim.depth,
+        max_seconds=lim.time if resource_limits else None,
+        max_memory_mb=lim.memory_mb if resource_limits else None,
+        compiled=ENGINES[engine], progress=progress, graph_max_nodes=cfg.graph_max_nodes)

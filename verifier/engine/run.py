@@ -1,7 +1,8 @@
-"""The explicit-state engine: ``run_check(model, options) -> CheckResult``.
+"""Stage 5 (explicit): ``run_check(model, options) -> CheckResult``.
 
-Chooses a stepper (compiled when the spec allows it, else the reference semantics) and
-a store (packed when states fit in 63 bits), runs the breadth-first search, and turns
+Chooses a stepper (``verifier/engine/select.py``: compiled when the spec allows it, else
+the reference semantics) and a store (packed when states fit in 63 bits), runs the
+breadth-first search, checks the liveness properties on the graph it found, and turns
 what it found into plain result data with replayed traces.
 """
 
@@ -10,17 +11,18 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from verifier import model as M
 from verifier import results as R
-from verifier import semantics as sem
-from verifier import typesys as T
-from verifier.diagnostics import Diagnostic
 from verifier.engine.explicit import Exploration, explore
 from verifier.engine.options import CheckOptions
-from verifier.engine.stepper import Layout, ReferenceStepper, Stepper
+from verifier.engine.select import make_stepper, select_liveness, select_properties
+from verifier.engine.stepper import Layout, Stepper
 from verifier.engine.store import PackedStore, SetStore
 from verifier.engine.trace import ReplayMismatch, location, replay
-from verifier.syntax import NOSPAN, Span
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
+from verifier.lang.diagnostics import Diagnostic
+from verifier.lang.syntax import NOSPAN, Span
 
 
 class EngineError(Exception):
@@ -35,35 +37,6 @@ class EngineError(Exception):
 
     def diagnostic(self) -> Diagnostic:
         return Diagnostic(self.code, self.message, self.span, self.hint)
-
-
-def select_properties(model: M.Model, names: tuple[str, ...] | None) -> tuple[M.Property, ...]:
-    """The invariants and reachables to watch during the search (liveness properties are
-    checked after it: ``select_liveness``)."""
-    props = tuple(p for p in model.properties if p.kind in ("invariant", "reachable"))
-    if names is None:
-        return props
-    by_name = {p.name: p for p in props}
-    return tuple(by_name[n] for n in names if n in by_name)
-
-
-def select_liveness(model: M.Model, names: tuple[str, ...] | None) -> tuple[M.Liveness, ...]:
-    if names is None:
-        return model.liveness
-    by_name = {p.name: p for p in model.liveness}
-    return tuple(by_name[n] for n in names if n in by_name)
-
-
-def make_stepper(model: M.Model, monitors: tuple[M.Property, ...], mode: str) -> Stepper:
-    if mode != "off":
-        from verifier.compiler import Unsupported, compile_stepper
-
-        try:
-            return compile_stepper(model, monitors)
-        except Unsupported:
-            if mode == "on":
-                raise
-    return ReferenceStepper(model, monitors)
 
 
 def run_check(model: M.Model, opts: CheckOptions, *,
@@ -97,7 +70,7 @@ def run_check(model: M.Model, opts: CheckOptions, *,
     live = select_liveness(model, opts.properties)
     if not live:
         return result
-    from verifier.engine.live import check_liveness
+    from verifier.engine.liveness import check_liveness
 
     extra = check_liveness(model, live, opts, expect or {}, complete=ex.complete,
                            states=ex.states, stepper=stepper)

@@ -3,8 +3,8 @@
 A ``Stepper`` hides how states are represented (packed ints or tuples) and how
 successors are computed. The BFS loop (``verifier/engine/explicit.py``) only calls
 ``initial``, ``expand``, ``fired`` and ``constraint_ok``. ``ReferenceStepper`` runs the
-reference semantics and packs states with ``verifier.typesys``; the compiled stepper
-(``verifier/codegen/level.py``) must produce exactly the same transitions in the same order.
+reference semantics and packs states with ``verifier.lang.typesys``; the compiled stepper
+(``verifier/engine/codegen/level.py``) must produce exactly the same transitions in the same order.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from verifier import model as M
-from verifier import semantics as sem
-from verifier import typesys as T
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
 
 ERROR = -1  # an error transition in ``expand``'s output (packed states are never negative)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from verifier import model as M
 from verifier import results as R
-from verifier import semantics as sem
-from verifier import typesys as T
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
 
 
 class ReplayMismatch(Exception):

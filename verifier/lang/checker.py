@@ -1,4 +1,4 @@
-"""Stage 3 of the pipeline: AST -> checked model (``verifier.model.Model``).
+"""Stage 3 of the pipeline: AST -> checked model (``verifier.lang.model.Model``).
 
 ``check_spec`` resolves every declaration: constants (defaults, or overrides from the
 model configuration, type-checked), enums and type aliases (range bounds evaluated),
@@ -14,12 +14,12 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from verifier import model as M
-from verifier import syntax as S
-from verifier import typesys as T
-from verifier.diagnostics import Diagnostic, SpecError, did_you_mean
-from verifier.exprcheck import Decls, ExprChecker, Scope
-from verifier.semantics import EvalError, evaluate
+from verifier.lang import model as M
+from verifier.lang import syntax as S
+from verifier.lang import typesys as T
+from verifier.lang.diagnostics import Diagnostic, SpecError, did_you_mean
+from verifier.lang.exprcheck import Decls, ExprChecker, Scope
+from verifier.lang.semantics import EvalError, evaluate
 
 MAX_DOMAIN = T.MAX_DOMAIN  # values in a parameter, map-domain or set-element type
 MAX_INITIAL = 1_000_000  # candidate initial states (semantics.initial_states' limit)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verifier.syntax import NOSPAN, Span
+from verifier.lang.syntax import NOSPAN, Span
 
 MAX_SHOWN = 100  # characters of a long source line shown around the spot
 

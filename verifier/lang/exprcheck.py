@@ -1,4 +1,4 @@
-"""Stage 3 (part): typing and resolving expressions, AST -> typed IR (``verifier.model``).
+"""Stage 3 (part): typing and resolving expressions, AST -> typed IR (``verifier.lang.model``).
 
 ``ExprChecker`` holds the per-run context (declarations, the error list, the slot
 counter); nothing here is module-level state. Errors are collected, not raised, so one
@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from verifier import model as M
-from verifier import syntax as S
-from verifier import typesys as T
-from verifier.diagnostics import Diagnostic, did_you_mean
+from verifier.lang import model as M
+from verifier.lang import syntax as S
+from verifier.lang import typesys as T
+from verifier.lang.diagnostics import Diagnostic, did_you_mean
 
 BUILTINS = ("len", "head", "tail", "append", "min", "max", "abs")
 _SIGNATURES = {"len": "`len(s)` of a set or sequence", "head": "`head(q)` of a sequence",

@@ -1,6 +1,6 @@
 """Syntax errors as diagnostics: Lark's ``UnexpectedInput`` -> ``Diagnostic``.
 
-Part of stage 1 (``verifier.parser`` calls ``syntax_errors`` and nothing else here).
+Part of stage 1 (``verifier.lang.parser`` calls ``syntax_errors`` and nothing else here).
 It holds the catalogue of common mistakes (``_MISTAKES``: code, message, hint and
 example snippets that fail the same way) and the matcher that names one when an error
 happens in the same LALR state as one of its examples; otherwise a general message
@@ -8,7 +8,7 @@ says what was found and what the parser expected, in words. After the first erro
 parse restarts at the next declaration, so one run reports several independent errors.
 
 The Lark parser is passed in rather than imported, so this module does not depend on
-``verifier.parser``. Everything here is immutable or a cached pure function.
+``verifier.lang.parser``. Everything here is immutable or a cached pure function.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Final
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from verifier import syntax as S
-from verifier.diagnostics import Diagnostic
+from verifier.lang import syntax as S
+from verifier.lang.diagnostics import Diagnostic
 
 MAX_SYNTAX_ERRORS: Final = 10
 

@@ -1,11 +1,11 @@
 """Stage 3 of the pipeline: the checked model, a typed and resolved IR.
 
-The checker (``verifier/checker.py``) turns the AST into these nodes: names are
+The checker (``verifier/lang/checker.py``) turns the AST into these nodes: names are
 resolved to state-variable indices, constants are folded to values, helper ``def``s are
 inlined (their arguments bound with ``ELet``), and bound variables get unique slot
 numbers so inlining never captures. Every node carries its type and a source span for
-run-time error messages. The reference semantics (``verifier/semantics.py``), the
-compiler (``verifier/compiler.py``) and the Z3 translation all read this IR.
+run-time error messages. The reference semantics (``verifier/lang/semantics.py``), the
+compiler (``verifier/engine/codegen/``) and the Z3 translation all read this IR.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from verifier.syntax import NOSPAN, Span
-from verifier.typesys import Ty
+from verifier.lang.syntax import NOSPAN, Span
+from verifier.lang.typesys import Ty
 
 
 def _span() -> Span:

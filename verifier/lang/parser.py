@@ -1,9 +1,9 @@
-"""Stages 1-2 of the pipeline: spec text -> Lark parse tree -> AST (``verifier.syntax``).
+"""Stages 1-2 of the pipeline: spec text -> Lark parse tree -> AST (``verifier.lang.syntax``).
 
 The Lark parser (LALR, strict, positions kept) is built once per process, lazily,
 from the packaged ``grammar.lark``. Lark's exceptions never leave this module: they
 become ``SpecError`` diagnostics with file:line:col, the source line with a caret and
-a hint (built by ``verifier.mistakes``, which also gives common mistakes specific
+a hint (built by ``verifier.lang.mistakes``, which also gives common mistakes specific
 messages).
 """
 
@@ -17,18 +17,19 @@ from typing import Any
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 
-from verifier import syntax as S
-from verifier.diagnostics import Diagnostic, SpecError
-from verifier.mistakes import MAX_SYNTAX_ERRORS as MAX_SYNTAX_ERRORS
-from verifier.mistakes import syntax_errors
+from verifier.lang import syntax as S
+from verifier.lang.diagnostics import Diagnostic, SpecError
+from verifier.lang.mistakes import MAX_SYNTAX_ERRORS as MAX_SYNTAX_ERRORS
+from verifier.lang.mistakes import syntax_errors
 
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 200
 
 
 @functools.cache
-def _grammar_text() -> str:
-    return resources.files("verifier").joinpath("grammar.lark").read_text(encoding="utf-8")
+def grammar_text() -> str:
+    """The FSL grammar: ``grammar.lark``, package data of ``verifier.lang``."""
+    return resources.files("verifier.lang").joinpath("grammar.lark").read_text(encoding="utf-8")
 
 
 @functools.cache
@@ -42,7 +43,7 @@ def keywords() -> frozenset[str]:
 def _lark() -> Lark:
     # cache=True keeps the built LALR tables in the temp folder (keyed by a hash of the
     # grammar and options): building them costs over a second per process
-    return Lark(_grammar_text(), parser="lalr", strict=True, propagate_positions=True,
+    return Lark(grammar_text(), parser="lalr", strict=True, propagate_positions=True,
                 maybe_placeholders=True, cache=True)
 
 

@@ -1,7 +1,7 @@
 """Stage 4 (reference): the reference semantics of a checked model.
 
 This is the definition every faster engine must agree with, written to be read rather
-than to be fast. A state is a tuple of variable values (``verifier.typesys`` describes
+than to be fast. A state is a tuple of variable values (``verifier.lang.typesys`` describes
 the values and their packed encoding).
 
 A step: for each action in declaration order, for each parameter valuation in the
@@ -22,9 +22,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from verifier import model as M
-from verifier import typesys as T
-from verifier.syntax import Span
+from verifier.lang import model as M
+from verifier.lang import typesys as T
+from verifier.lang.syntax import Span
 
 State = tuple[Any, ...]
 Env = dict[int, Any]

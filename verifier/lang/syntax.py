@@ -3,7 +3,7 @@
 Every node is a frozen, slotted dataclass. Source spans are excluded from equality
 (``compare=False``) so that two trees that differ only in layout compare equal; this
 is what lets ``parse(format(ast)) == ast`` be tested. The tree says nothing about
-types or name resolution: that is the checker's job (``verifier/checker.py``).
+types or name resolution: that is the checker's job (``verifier/lang/checker.py``).
 """
 
 from __future__ import annotations

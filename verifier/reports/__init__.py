@@ -8,17 +8,20 @@ result, ``result_to_json``). ``write_reports`` writes a folder of them plus one 
 trace per property that has a trace. Output depends only on the result: the same
 result gives byte-identical files. Renderers read the plain data of
 ``verifier.results`` and nothing else, so a saved ``result.json`` re-renders
-without the spec (``verifier report``, ``cli.py``).
+without the spec (``verifier report``, ``verifier/cli/report.py``). Written reports leave
+out run times and memory (``without_timings``) unless asked, so that they are
+byte-identical between runs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
-from verifier.diagnostics import ConfigError, Diagnostic
+from verifier.lang.diagnostics import ConfigError, Diagnostic
 from verifier.reports.html import render_html
 from verifier.reports.itf import itf_text, trace_to_itf, write_itf
 from verifier.reports.jsonio import result_from_json, result_to_json
@@ -37,6 +40,7 @@ __all__ = [
     "result_from_json",
     "result_to_json",
     "trace_to_itf",
+    "without_timings",
     "write_itf",
     "write_reports",
 ]
@@ -136,3 +140,9 @@ def write_reports(result: CheckResult, out_dir: Path, *,
         path.write_bytes(text.encode("utf-8"))
         written.append(path)
     return written
+
+
+def without_timings(result: CheckResult) -> CheckResult:
+    """The result without run-dependent numbers (time, memory), for byte-identical reports."""
+    stats = dataclasses.replace(result.stats, seconds=0.0, peak_memory_mb=0.0)
+    return dataclasses.replace(result, stats=stats)

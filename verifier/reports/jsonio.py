@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any, NoReturn
 
-from verifier.diagnostics import ConfigError, Diagnostic
+from verifier.lang.diagnostics import ConfigError, Diagnostic
+from verifier.lang.syntax import Span
 from verifier.results import (
     SCHEMA_VERSION,
     ActionCoverage,
@@ -33,7 +34,6 @@ from verifier.results import (
     VSet,
     VTuple,
 )
-from verifier.syntax import Span
 
 FORMAT = "verifier-result"
 

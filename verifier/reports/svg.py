@@ -37,7 +37,7 @@ def _fit(text: str, width: float) -> str:
     return text[: room - 1] + "…" if room >= 3 else ""
 
 
-def _label_span(start: int, end: int, marks: frozenset[int]) -> tuple[int, int]:
+def label_span(start: int, end: int, marks: frozenset[int]) -> tuple[int, int]:
     """The widest run of columns within ``start..end`` not cut by a fault mark (the
     first such run on a tie), so a segment's label is not hidden under a mark."""
     cuts = [start] + sorted(b for b in marks if start < b < end) + [end]
@@ -153,7 +153,7 @@ def render_timeline(tl: Timeline, colours: Colours, *, anchor: str, title: str,
                        f"<title>{escape(lane.name)}: {escape(label)} ({span})</title>"
                        f'<rect x="{x0:g}" y="{y:g}" width="{x1 - x0:g}" height="{LANE_H}" '
                        f'rx="5" fill="{fill}"/>')
-            lo, hi = _label_span(seg.start, seg.end, marked.get(lane.name, frozenset()))
+            lo, hi = label_span(seg.start, seg.end, marked.get(lane.name, frozenset()))
             shown = _fit(label, x(hi) - x(lo) - 2)
             if shown:
                 out.append(f'<text x="{(x(lo) + x(hi)) / 2:g}" y="{y + LANE_H / 2 + 4:g}" '

@@ -7,13 +7,14 @@ The pipeline inside, one module per step (docs/symbolic.md walks through it):
 ``state`` (states as Z3 constants) -> ``encode`` (expressions) -> ``transition``
 (statements, actions, the step) -> ``solver`` (the Z3 wrapper) -> the engines ``bmc``,
 ``houdini``/``induction``, ``kinduction``, ``chc``, ``sizes`` -> ``traces`` (solver models
-to replayed traces) and ``fslprint`` (invariants back to FSL) -> ``cli`` (``verifier prove``).
+to replayed traces) and ``fslprint`` (invariants back to FSL). The command, ``verifier
+prove``, is ``verifier/cli/prove.py``.
 """
 
 from __future__ import annotations
 
-from verifier import model as M
 from verifier import results as R
+from verifier.lang import model as M
 from verifier.symbolic.errors import ModelProblem, SymbolicMismatch, Unsupported
 from verifier.symbolic.options import BMC, CHC, INDUCTION, KINDUCTION, ProveOptions
 

@@ -21,8 +21,8 @@ from collections.abc import Callable
 
 import z3
 
-from verifier import model as M
 from verifier import results as R
+from verifier.lang import model as M
 from verifier.symbolic import values as V
 from verifier.symbolic.common import (
     Clock,

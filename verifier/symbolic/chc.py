@@ -23,8 +23,8 @@ from dataclasses import dataclass, replace
 
 import z3
 
-from verifier import model as M
 from verifier import results as R
+from verifier.lang import model as M
 from verifier.symbolic import values as V
 from verifier.symbolic.common import Clock, finite, fire_condition, make_result, prop_result, select
 from verifier.symbolic.fslprint import Printer, Unprintable
@@ -125,9 +125,9 @@ def _counterexample(model: M.Model, p: M.Property, opts: ProveOptions,
 def check_invariant(model: M.Model, text: str, timeout: float, name: str = "SpacerInvariant") -> str:
     """Re-check a printed invariant with our own pipeline: appended to the spec, it must
     parse, type-check, and be inductive on its own."""
-    from verifier.checker import check_spec
-    from verifier.diagnostics import SpecError
-    from verifier.parser import parse
+    from verifier.lang.checker import check_spec
+    from verifier.lang.diagnostics import SpecError
+    from verifier.lang.parser import parse
     from verifier.symbolic.induction import run_induction
 
     source = model.source.rstrip("\n") + f"\n\ninvariant {name}:\n  {text}\n"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from verifier import model as M
 from verifier import results as R
-from verifier import typesys as T
 from verifier.engine.trace import location
+from verifier.lang import model as M
+from verifier.lang import typesys as T
 from verifier.symbolic import values as V
 from verifier.symbolic.solver import Solver
 from verifier.symbolic.state import SymState

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from verifier import model as M
-from verifier import typesys as T
+from verifier.lang import model as M
+from verifier.lang import typesys as T
 from verifier.symbolic import arith as A
 from verifier.symbolic import terms as K
 from verifier.symbolic import values as V

@@ -8,7 +8,7 @@ replay through the reference semantics, so the translation and the semantics dis
 
 from __future__ import annotations
 
-from verifier.syntax import NOSPAN, Span
+from verifier.lang.syntax import NOSPAN, Span
 
 
 class Unsupported(Exception):

@@ -19,8 +19,8 @@ from typing import Any
 import z3
 
 from verifier import results as R
-from verifier import typesys as T
-from verifier.model import Model
+from verifier.lang import typesys as T
+from verifier.lang.model import Model
 from verifier.symbolic.state import Leaf, PathStep
 
 Term = Any

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import z3
 
-from verifier import model as M
-from verifier import typesys as T
+from verifier.lang import model as M
+from verifier.lang import typesys as T
 from verifier.symbolic import values as V
 from verifier.symbolic.common import fire_condition, holds_condition, make_solver
 from verifier.symbolic.solver import SAT, UNKNOWN, UNSAT, Solver

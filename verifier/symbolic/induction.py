@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from verifier import model as M
 from verifier import results as R
+from verifier.lang import model as M
 from verifier.symbolic.bmc import run_bmc
 from verifier.symbolic.common import (
     Clock,

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from verifier import model as M
 from verifier import results as R
+from verifier.lang import model as M
 from verifier.symbolic import values as V
 from verifier.symbolic.bmc import Unrolling
 from verifier.symbolic.common import (

@@ -12,11 +12,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from verifier import model as M
 from verifier import results as R
-from verifier import semantics as sem
-from verifier import typesys as T
 from verifier.engine.options import CheckOptions
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
 
 REACHABLE, UNREACHABLE, UNKNOWN = "reachable", "unreachable", "unknown"
 _TARGET = "__state__"

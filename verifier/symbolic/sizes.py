@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from verifier import model as M
 from verifier import results as R
+from verifier.lang import model as M
 from verifier.symbolic.options import ProveOptions
 
 

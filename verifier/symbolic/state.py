@@ -18,9 +18,9 @@ from typing import Any
 
 import z3
 
-from verifier import model as M
 from verifier import results as R
-from verifier import typesys as T
+from verifier.lang import model as M
+from verifier.lang import typesys as T
 from verifier.symbolic import terms as K
 from verifier.symbolic import values as V
 from verifier.symbolic.errors import Unsupported

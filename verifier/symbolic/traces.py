@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from verifier import model as M
 from verifier import results as R
-from verifier import semantics as sem
-from verifier import typesys as T
 from verifier.engine.trace import arrows, display_state, lanes
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
 from verifier.symbolic.errors import SymbolicMismatch
 from verifier.symbolic.state import SymState, decode, decode_state
 from verifier.symbolic.transition import StepVars

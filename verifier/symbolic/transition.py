@@ -22,9 +22,9 @@ from typing import Any
 
 import z3
 
-from verifier import model as M
-from verifier import semantics as sem
-from verifier import typesys as T
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
 from verifier.symbolic import arith as A
 from verifier.symbolic import terms as K
 from verifier.symbolic import values as V

@@ -1,5 +1,5 @@
 """Stage 5 (symbolic), part 1: symbolic values, the runtime values of the reference
-semantics (``verifier/semantics.py``) as Z3 terms.
+semantics (``verifier/lang/semantics.py``) as Z3 terms.
 
 A symbolic value mirrors the shape of a runtime value: ``SBool`` and ``SInt`` wrap one
 Z3 term (an ``SInt`` also carries sound integer bounds, used to skip impossible
@@ -24,7 +24,7 @@ from typing import Any, Union
 
 import z3
 
-from verifier import typesys as T
+from verifier.lang import typesys as T
 from verifier.symbolic import terms as K
 from verifier.symbolic.errors import Unsupported
 

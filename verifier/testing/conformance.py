@@ -3,7 +3,7 @@
 Beside the engines (stage 5), this checks code rather than the spec. A user writes an
 *adapter* for their implementation (``Adapter``: ``reset``, ``apply``, ``observe``);
 ``check_conformance`` draws behaviours of the model with Hypothesis
-(``verifier.strategies.Walker``), applies each step to the implementation, and after
+(``verifier.testing.strategies.Walker``), applies each step to the implementation, and after
 every step compares what ``observe`` returns with the model's state. The first
 difference fails the test; Hypothesis then shrinks the behaviour, and the error names
 the shrunk behaviour and the first divergence: the step, the variable (down to a map
@@ -30,11 +30,11 @@ from typing import Any, Protocol
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 
-from verifier import model as M
 from verifier import results as R
-from verifier import semantics as sem
-from verifier import typesys as T
-from verifier.strategies import Behaviour, Walker, below, instance_transitions, step_label
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
+from verifier.testing.strategies import Behaviour, Walker, below, instance_transitions, step_label
 
 __all__ = ["Adapter", "ConformanceError", "Divergence", "check_conformance", "plain_state",
            "to_plain"]

@@ -1,38 +1,33 @@
-"""Random search with shrinking: ``verifier fuzz``, an engine for models too large to explore.
+"""Random search with shrinking, the engine of ``verifier fuzz``, for models too large to explore.
 
-Stage 5 (like the explicit engine), but instead of every state it walks random
-behaviours drawn by ``verifier.strategies`` under Hypothesis, stops at the first
+An engine like the explicit one, but instead of every state it walks random
+behaviours drawn by ``verifier.testing.strategies`` under Hypothesis, stops at the first
 violated invariant or run-time error, and lets Hypothesis shrink that behaviour to a
 short one with few faults. The result is a plain ``CheckResult`` (engine ``fuzz``)
 that goes through the same reports as any other. A run is reproducible from its seed
 (printed with the result): the same model, seed and options give the same
 counterexample, unless ``--time-limit`` cut the run short.
 
-Outcomes follow ``verifier check``: a violated invariant or a run-time error exits 1;
-nothing found is inconclusive (exit 3, or 0 with ``--allow-inconclusive``), since a
-random search proves nothing; a spec or usage error exits 2.
+Nothing found is inconclusive, since a random search proves nothing. The command, its
+flags and exit codes are in ``verifier/cli/fuzz.py``.
 """
 
 from __future__ import annotations
 
-import argparse
-import random
 import resource
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 
-from verifier import model as M
 from verifier import results as R
-from verifier import semantics as sem
-from verifier import typesys as T
 from verifier.engine.stepper import ERROR
-from verifier.strategies import (
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
+from verifier.testing.strategies import (
     Behaviour,
     Draw,
     Walker,
@@ -42,7 +37,7 @@ from verifier.strategies import (
     instance_transitions,
 )
 
-__all__ = ["FuzzOptions", "fuzz", "fuzz_main"]
+__all__ = ["FuzzOptions", "fuzz"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +163,7 @@ class _Path:
 
 
 class _Compiled:
-    """Walks over the compiled successor code (``verifier/compiler.py``): whole states are
+    """Walks over the compiled successor code (``verifier/engine/codegen/``): whole states are
     expanded at once, tens of times faster than the reference semantics on models like
     HAL with 12 members. The draws mirror ``Walker``'s (action from the same slot table,
     then a transition of that action); the walk found is rebuilt, and so re-checked, by
@@ -176,7 +171,7 @@ class _Compiled:
 
     def __init__(self, model: M.Model, invariants: list[M.Property],
                  reachables: list[M.Property], fault_rate: float) -> None:
-        from verifier.compiler import compile_stepper
+        from verifier.engine.codegen import compile_stepper
 
         self.model = model
         self.props = (*invariants, *reachables)
@@ -279,7 +274,7 @@ class _Compiled:
 def _backend(model: M.Model, opts: FuzzOptions, invariants: list[M.Property],
              reachables: list[M.Property]) -> _Backend:
     if opts.compiled != "off":
-        from verifier.compiler import Unsupported
+        from verifier.engine.codegen import Unsupported
 
         try:
             return _Compiled(model, invariants, reachables, opts.fault_rate)
@@ -460,115 +455,3 @@ def _shrink_note(run: _Run, b: Behaviour) -> str:
     if run.first is None or run.first == (len(b), b.faults):
         return f"found by random search: {shrunk}"
     return f"shrunk from {plural(run.first[0], 'step')} and {plural(run.first[1], 'fault')} to {shrunk}"
-
-
-# ---- the command ---------------------------------------------------------------------------
-
-
-def _parser() -> argparse.ArgumentParser:
-    from verifier.cli import _Parser, _positive, _positive_float
-
-    p = _Parser(prog="verifier fuzz",
-                description="Search a model for invariant violations with random behaviours, "
-                            "shrinking the first one found.")
-    p.add_argument("target", metavar="MODEL", help="a model (.toml) or a spec (.fsl)")
-    p.add_argument("--seed", type=int, help="random seed (default: a fresh one, printed)")
-    p.add_argument("--examples", type=_positive, default=200, metavar="N",
-                   help="behaviours to try (default 200)")
-    p.add_argument("--max-steps", type=_positive, default=50, metavar="K",
-                   help="steps per behaviour (default 50)")
-    p.add_argument("--fault-rate", type=float, default=0.25, metavar="P",
-                   help="chance that a step tries a fault action first (default 0.25; 0: no faults)")
-    p.add_argument("--time-limit", type=_positive_float, metavar="SECONDS",
-                   help="stop searching after this long (shrinking a find still completes)")
-    p.add_argument("--const", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a constant (repeatable)")
-    p.add_argument("--property", action="append", metavar="NAME", help="check only this property")
-    p.add_argument("--engine", choices=("auto", "compiled", "reference"), default="auto",
-                   help="walk compiled successor code (default when the spec allows it) or the "
-                        "reference semantics; the two draw differently, so a seed reproduces a "
-                        "run only with the same engine")
-    p.add_argument("--no-shrink", action="store_true", help="report the first find as it is")
-    p.add_argument("--allow-inconclusive", action="store_true",
-                   help="exit 0 instead of 3 when nothing is found")
-    p.add_argument("--report-dir", metavar="DIR", type=Path,
-                   help="write reports (md, html, json, itf) under DIR/<model>/")
-    p.add_argument("--full-states", action="store_true", help="print whole states in traces")
-    p.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    return p
-
-
-def fuzz_main(argv: list[str]) -> int:
-    """``verifier fuzz MODEL ...``; returns the exit code (see the module doc)."""
-    from verifier.cli import (
-        EXIT_INCONCLUSIVE,
-        EXIT_OK,
-        EXIT_USAGE,
-        _check_property_names,
-        _configs,
-        _parse_const,
-        _render_text,
-        _write_reports,
-        exit_code,
-    )
-    from verifier.config import with_overrides
-    from verifier.diagnostics import SpecError
-    from verifier.load import load_model
-
-    args = _parser().parse_args(argv)
-    if not 0.0 <= args.fault_rate <= 1.0:
-        sys.stderr.write(f"verifier: error[U001]: --fault-rate must lie between 0 and 1, got "
-                         f"{args.fault_rate}\n")
-        return EXIT_USAGE
-    try:
-        items = _configs([args.target])
-        item = items[0] if len(items) == 1 else None
-        if item is None:
-            sys.stderr.write("verifier: error[U001]: fuzz takes one model (.toml) or spec (.fsl), "
-                             "not a folder\n")
-            return EXIT_USAGE
-        if isinstance(item, SpecError):
-            raise item
-        cfg = with_overrides(item, constants=_parse_const(args.const) or None,
-                             properties=args.property)
-        model = load_model(cfg)
-        if cfg.properties is not None:
-            _check_property_names(model, cfg.properties, cfg)
-    except SpecError as e:
-        sys.stderr.write(e.render() + "\n")
-        return EXIT_USAGE
-    seed_value = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
-    opts = FuzzOptions(seed=seed_value, examples=args.examples, max_steps=args.max_steps,
-                       fault_rate=args.fault_rate, properties=cfg.properties,
-                       max_seconds=args.time_limit or cfg.limits.time, shrink=not args.no_shrink,
-                       compiled={"auto": "auto", "compiled": "on", "reference": "off"}[args.engine])
-    from verifier.compiler import Unsupported
-
-    try:
-        result = fuzz(model, opts, expect=dict(cfg.expect))
-    except (ValueError, sem.EvalError) as e:
-        why = e.describe() if isinstance(e, sem.EvalError) else str(e)
-        sys.stderr.write(f"{cfg.spec}: error[E120]: {why}\n  hint: check the `var` initial values "
-                         "and `init` conditions\n")
-        return EXIT_USAGE
-    except Unsupported as e:
-        sys.stderr.write(f"{cfg.spec}: error[E121]: the compiler does not support this spec: {e}\n"
-                         "  hint: use --engine reference (or auto)\n")
-        return EXIT_USAGE
-    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
-    sys.stdout.write(_render_text(result, color=color, full_states=args.full_states))
-    again = [f"verifier fuzz {args.target}", f"--seed {seed_value}",
-             f"--examples {args.examples}", f"--max-steps {args.max_steps}"]
-    if args.fault_rate != 0.25:
-        again.append(f"--fault-rate {args.fault_rate:g}")
-    if args.engine != "auto":
-        again.append(f"--engine {args.engine}")
-    again += [f"--const {c}" for c in args.const] + [f"--property {p}" for p in args.property or []]
-    sys.stdout.write("\nreproduce with: " + " ".join(again) + "\n")
-    if args.report_dir is not None:
-        _write_reports(result, args.report_dir / cfg.name, timings=False)
-        sys.stdout.write(f"reports written to {args.report_dir / cfg.name}\n")
-    code = exit_code(result)
-    if code == EXIT_INCONCLUSIVE and args.allow_inconclusive:
-        return EXIT_OK
-    return code

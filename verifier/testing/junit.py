@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from verifier import results as R
-from verifier.ci.outcome import FAIL, INCONCLUSIVE, describe, outcome, property_text
+from verifier.testing.outcome import FAIL, INCONCLUSIVE, describe, outcome, property_text
 
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

@@ -1,7 +1,7 @@
 """A pytest plugin: every model configuration is a test file, every property a test.
 
-Registered through the ``pytest11`` entry point (``verifier = "verifier.pytest_plugin"``),
-so with verifier installed ``pytest models/`` collects each model file (a ``.toml`` with a
+Registered through the ``pytest11`` entry point under the name ``verifier.pytest_plugin``
+(``verifier/pytest_plugin.py``, which re-exports the hooks here), so with verifier installed ``pytest models/`` collects each model file (a ``.toml`` with a
 top-level ``spec`` key) and makes one item per checked property (its invariants and
 reachables, ``Deadlock`` when the model asks for it, and ``RuntimeError``). Each model is
 checked once, when its first item runs. An item passes when ``verifier check`` would
@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from verifier import results as R
-from verifier.ci.outcome import FAIL, INCONCLUSIVE, describe, outcome, property_text
+from verifier.testing.outcome import FAIL, INCONCLUSIVE, describe, outcome, property_text
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,9 +76,9 @@ class ModelFile(pytest.File):
 
     def collect(self) -> Iterator[pytest.Item]:
         from verifier.config import load_model as load_config
-        from verifier.diagnostics import SpecError
+        from verifier.config.load import load_model
         from verifier.engine import select_properties
-        from verifier.load import load_model
+        from verifier.lang.diagnostics import SpecError
 
         try:
             self.cfg = load_config(self.path)
@@ -105,7 +105,7 @@ class ModelFile(pytest.File):
 
     def _check(self) -> R.CheckResult:
         from verifier.engine import EngineError, run_check
-        from verifier.load import check_options
+        from verifier.engine.options import check_options
 
         opts = check_options(self.cfg, engine=self.config.getoption("verifier_engine"))
         try:
@@ -116,8 +116,7 @@ class ModelFile(pytest.File):
         if any(outcome(result, p) == FAIL for p in result.properties) and not os.environ.get(
                 "VERIFIER_NO_REPORTS"):
             self._reports = self._report_dir() / self.cfg.name
-            from verifier.cli import without_timings
-            from verifier.reports import write_reports
+            from verifier.reports import without_timings, write_reports
 
             write_reports(without_timings(result), self._reports)
         return result

@@ -20,7 +20,7 @@ from typing import Any
 
 from verifier import __version__
 from verifier import results as R
-from verifier.ci.outcome import FAIL, INCONCLUSIVE, PASS, describe, outcome
+from verifier.testing.outcome import FAIL, INCONCLUSIVE, PASS, describe, outcome
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _ERROR_AT = re.compile(r"\(at (.+):(\d+):(\d+)\)\s*$")

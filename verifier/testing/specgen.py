@@ -1,20 +1,28 @@
-"""The generator behind ``verifier.strategies.specs()``: small random well-typed specs.
+"""The generator behind ``verifier.testing.strategies.specs()``: small random well-typed specs.
 
 Beside the front end: it writes spec *text* from a Hypothesis draw, valid by
 construction (every name declared before use, every expression typed), for the
 checker's self-tests (``tests/ci/test_differential.py``). Choices are small integers,
 so failing specs shrink towards fewer variables and actions and simpler expressions.
+``below(n)``, the cached strategy for such a choice, lives here and serves
+``verifier/testing/strategies.py`` too, which imports this module (never the reverse).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
-from hypothesis.strategies import DrawFn
+from hypothesis.strategies import DrawFn, SearchStrategy
 
-from verifier.strategies import below as _below
+
+@functools.lru_cache(maxsize=512)
+def below(n: int) -> SearchStrategy[int]:
+    """Integers in ``0..n-1`` (cached: a walk draws thousands)."""
+    return st.integers(0, n - 1)
+
 
 # Variable kinds: ("bool",), ("range", hi), ("enum",), ("map", codomain) with codomain
 # "bool" or "bit" (0..1). Small on purpose: every drawn spec stays under ~1,000 states.
@@ -29,10 +37,10 @@ class _SpecGen:
     depth_left: int = 3
 
     def pick(self, options: list[Any]) -> Any:
-        return options[self.draw(_below(len(options)))] if len(options) > 1 else options[0]
+        return options[self.draw(below(len(options)))] if len(options) > 1 else options[0]
 
     def chance(self, pct: int) -> bool:
-        return self.draw(_below(100)) < pct
+        return self.draw(below(100)) < pct
 
     # -- expressions, by type; ``locals_`` are names bound to enum values
 
@@ -48,11 +56,11 @@ class _SpecGen:
         atoms = [n for n, k in self.vars if k[0] == "range"]
         atoms += [f"{n}[{self.enum_expr(locals_)}]" for n, k in self.vars if k == ("map", "bit")]
         if not atoms or self.chance(25):  # mostly state, sometimes a literal
-            atoms = [str(self.draw(_below(3)))]
+            atoms = [str(self.draw(below(3)))]
         if depth <= 0 or self.chance(50):
             return str(self.pick(atoms))
         a = self.int_expr(locals_, depth - 1)
-        form = self.draw(_below(5))
+        form = self.draw(below(5))
         if form == 0:
             return f"{a} + 1"
         if form == 1:
@@ -68,13 +76,13 @@ class _SpecGen:
         atoms = [n for n, k in self.vars if k == ("bool",)]
         atoms += [f"{n}[{self.enum_expr(locals_)}]" for n, k in self.vars if k == ("map", "bool")]
         atoms += [f"{n} == {self.enum_expr(locals_)}" for n, k in self.vars if k == ("enum",)]
-        atoms += [f"{n} {self.pick(['==', '!=', '<', '>'])} {self.draw(_below(int(k[1]) + 1))}"
+        atoms += [f"{n} {self.pick(['==', '!=', '<', '>'])} {self.draw(below(int(k[1]) + 1))}"
                   for n, k in self.vars if k[0] == "range"]
         if not atoms or self.chance(10):
             atoms = ["true", "false"]
         if depth <= 0 or self.chance(30):
             return str(self.pick(atoms))
-        form = self.draw(_below(7))
+        form = self.draw(below(7))
         if form == 0:
             return f"not {self.bool_expr(locals_, depth - 1)}"
         if form in (1, 2):
@@ -113,8 +121,8 @@ class _SpecGen:
 
     def block(self, locals_: list[str], indent: str, n_max: int = 3) -> list[str]:
         out = []
-        for _ in range(1 + self.draw(_below(n_max))):
-            form = self.draw(_below(8)) if self.depth_left > 0 else self.draw(_below(4))
+        for _ in range(1 + self.draw(below(n_max))):
+            form = self.draw(below(8)) if self.depth_left > 0 else self.draw(below(4))
             if form in (0, 1, 2):
                 out.append(indent + self.assign(locals_))
             elif form == 3:
@@ -147,7 +155,7 @@ def _var_decl(g: _SpecGen, name: str, kind: _Kind) -> str:
     if kind[0] == "bool":
         ty, init = "bool", g.pick(["false", "true"])
     elif kind[0] == "range":
-        ty, init = f"0..{kind[1]}", str(g.draw(_below(int(kind[1]) + 1)))
+        ty, init = f"0..{kind[1]}", str(g.draw(below(int(kind[1]) + 1)))
     elif kind[0] == "enum":
         ty, init = "E", g.pick(list(g.members))
     else:
@@ -161,16 +169,16 @@ def _var_decl(g: _SpecGen, name: str, kind: _Kind) -> str:
 
 @st.composite
 def spec_text(draw: DrawFn, max_vars: int, max_actions: int, faults: bool) -> str:
-    members = ("e0", "e1", "e2")[: 2 + draw(_below(2))]
+    members = ("e0", "e1", "e2")[: 2 + draw(below(2))]
     kinds: list[_Kind] = [("bool",), ("range", "1"), ("range", "2"), ("range", "3"), ("enum",),
                           ("map", "bool"), ("map", "bit")]
-    vars_ = [(f"v{i}", kinds[draw(_below(len(kinds)))]) for i in range(1 + draw(_below(max_vars)))]
+    vars_ = [(f"v{i}", kinds[draw(below(len(kinds)))]) for i in range(1 + draw(below(max_vars)))]
     g = _SpecGen(draw, members, vars_)
     lines = ["enum E { " + ", ".join(members) + " }"]
     lines += [_var_decl(g, n, k) for n, k in vars_]
     if g.chance(15):
         lines.append(f"init: {g.bool_expr([], 1)}")
-    for i in range(1 + draw(_below(max_actions))):
+    for i in range(1 + draw(below(max_actions))):
         fault = "fault " if faults and g.chance(25) else ""
         param = g.pick(["", "", "(p: E)", "(p: 0..1)"])
         locals_ = ["p"] if param == "(p: E)" else []
@@ -179,7 +187,7 @@ def spec_text(draw: DrawFn, max_vars: int, max_actions: int, faults: bool) -> st
         if param == "(p: 0..1)":  # use the numeric parameter somewhere
             body.insert(0, f"  require p <= {g.int_expr([], 1)}")
         lines += [f"{fault}action A{i}{param} {{", *body, "}"]
-    for i in range(1 + draw(_below(2))):
+    for i in range(1 + draw(below(2))):
         lines.append(f"invariant I{i}: {g.bool_expr([], 2)}")
     if g.chance(60):
         lines.append(f"reachable R0: {g.bool_expr([], 2)}")

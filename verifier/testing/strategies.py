@@ -1,13 +1,13 @@
 """Hypothesis strategies over the checked model: random behaviours and random specs.
 
-This module sits beside the engines (stage 5): instead of exploring every state it
+A testing tool that runs a model like an engine, but instead of exploring every state it
 draws executions of a model, for property-based tests, the ``verifier fuzz`` command
-(``verifier/fuzz.py``) and conformance testing of implementations
-(``verifier/conformance.py``). ``behaviours(model)`` draws valid executions, fault
+(``verifier/testing/fuzz.py``) and conformance testing of implementations
+(``verifier/testing/conformance.py``). ``behaviours(model)`` draws valid executions, fault
 schedules included, resolved step by step against the reference semantics
-(``verifier/semantics.py``); ``specs()`` draws small well-typed spec texts for testing
+(``verifier/lang/semantics.py``); ``specs()`` draws small well-typed spec texts for testing
 the checker itself (``tests/ci/test_differential.py``; the generator is in
-``verifier/specgen.py``). docs/ci.md shows both in use.
+``verifier/testing/specgen.py``). docs/ci.md shows both in use.
 
 How a step is drawn, and why it shrinks well: per step Hypothesis draws a few small
 integers (which action, with fault actions in the top of the range; which parameter
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,10 +31,12 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import DrawFn, SearchStrategy
 
-from verifier import model as M
 from verifier import results as R
-from verifier import semantics as sem
-from verifier import typesys as T
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
+from verifier.testing.specgen import below as below  # re-exported: the walkers draw with it too
+from verifier.testing.specgen import spec_text
 
 __all__ = ["Behaviour", "Walker", "behaviours", "instance_transitions", "specs", "step_label"]
 
@@ -43,12 +44,6 @@ State = sem.State
 Draw = Callable[[SearchStrategy[int]], int]
 
 _CACHE_LIMIT = 400_000  # cached action instances before the cache is dropped
-
-
-@functools.lru_cache(maxsize=512)
-def below(n: int) -> SearchStrategy[int]:
-    """Integers in ``0..n-1`` (cached: a walk draws thousands)."""
-    return st.integers(0, n - 1)
 
 
 def instance_transitions(model: M.Model, state: State, action: M.Action,
@@ -434,6 +429,4 @@ def specs(*, max_vars: int = 3, max_actions: int = 4, faults: bool = True) -> Se
     domain, so run-time errors occur too. Every spec has at most a few thousand states.
     Shrinks towards fewer variables and actions and simpler expressions.
     """
-    from verifier.specgen import spec_text
-
     return spec_text(max_vars, max_actions, faults)

@@ -1,7 +1,7 @@
 """Stage 5 (compiled stepper): Python source for the expressions of the checked IR.
 
 ``ExprGen`` turns an ``M.Expr`` into a Python expression over creps (see
-``verifier/codegen/reps.py``) that reads fields of the packed state with shifts and
+``verifier/engine/codegen/reps.py``) that reads fields of the packed state with shifts and
 masks. It holds what one generated function needs: the state layout, the namespace of
 constants the code refers to (``_C<n>``), the substitution of bound slots by literals
 (unrolled parameters and quantifiers) and the name of the state on the current path.
@@ -15,13 +15,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from verifier import model as M
-from verifier import typesys as T
-from verifier.codegen import fold, runtime
-from verifier.codegen.reps import check_type, composite, fits
-from verifier.codegen.runtime import Unsupported
-from verifier.codegen.source import add, lit, literal, mul, number, opt_bits, opt_bits_code, pack_fields
+from verifier.engine.codegen import fold, runtime
+from verifier.engine.codegen.reps import check_type, composite, fits
+from verifier.engine.codegen.runtime import Unsupported
+from verifier.engine.codegen.source import (
+    add,
+    lit,
+    literal,
+    mul,
+    number,
+    opt_bits,
+    opt_bits_code,
+    pack_fields,
+)
 from verifier.engine.stepper import Layout
+from verifier.lang import model as M
+from verifier.lang import typesys as T
 
 UNROLL_LIMIT = 64  # parameter valuations / quantifier instances generated as straight-line code
 

@@ -16,8 +16,8 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from verifier.codegen.runtime import FAILING
-from verifier.codegen.source import lit, literal, number
+from verifier.engine.codegen.runtime import FAILING
+from verifier.engine.codegen.source import lit, literal, number
 
 _OPS: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from verifier import model as M
-from verifier import semantics as sem
-from verifier.codegen.expr import ExprGen
-from verifier.codegen.runtime import RuntimeFault, Unsupported
-from verifier.codegen.source import ident
-from verifier.codegen.stmt import StmtGen
+from verifier.engine.codegen.expr import ExprGen
+from verifier.engine.codegen.runtime import RuntimeFault, Unsupported
+from verifier.engine.codegen.source import ident
+from verifier.engine.codegen.stmt import StmtGen
 from verifier.engine.stepper import Layout, reference_truth
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
 
 
 def generate(model: M.Model) -> tuple[str, dict[str, Any]]:
@@ -61,7 +61,7 @@ def compile_source(source: str, ns: dict[str, Any], name: str) -> dict[str, Any]
         code = compile(source, f"<compiled {ident(name)}>", "exec")
     except (SyntaxError, RecursionError, MemoryError) as e:
         raise Unsupported(f"generated code does not compile: {e}") from None
-    exec(code, ns)  # generated from the checked IR only; see verifier/compiler.py
+    exec(code, ns)  # generated from the checked IR only; see verifier/engine/codegen/
     return ns
 
 

@@ -7,8 +7,8 @@ encoding (a set is a bit mask over its element type's values).
 
 from __future__ import annotations
 
-from verifier import typesys as T
-from verifier.codegen.runtime import Unsupported
+from verifier.engine.codegen.runtime import Unsupported
+from verifier.lang import typesys as T
 
 
 def scalar(ty: T.Ty) -> bool:

@@ -3,7 +3,7 @@
 Generated code sees these under fixed mangled names (``_Err``, ``_ki_range``...), in a
 namespace that ``namespace()`` builds afresh for every compiled function, so no two
 steppers share mutable state. Each helper raises ``RuntimeFault`` where the reference
-semantics (``verifier/semantics.py``) raises an ``EvalError``; the engine turns it into an
+semantics (``verifier/lang/semantics.py``) raises an ``EvalError``; the engine turns it into an
 error transition whose message comes from replaying the reference semantics.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from verifier import typesys as T
+from verifier.lang import typesys as T
 
 # Substrings of generated code that can raise ``RuntimeFault``: code holding none of them
 # needs no ``try``.

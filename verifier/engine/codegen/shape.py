@@ -1,13 +1,13 @@
 """Stage 5 (compiled stepper): static facts about statement blocks of the IR.
 
-The statement generator (``verifier/codegen/stmt.py``) asks these before choosing the
+The statement generator (``verifier/engine/codegen/stmt.py``) asks these before choosing the
 shape of the code for a block: whether it branches (``either``, ``pick``), writes the
 state, or holds a ``require`` that needs a jump target.
 """
 
 from __future__ import annotations
 
-from verifier import model as M
+from verifier.lang import model as M
 
 
 def nondet(stmts: tuple[M.Stmt, ...]) -> bool:

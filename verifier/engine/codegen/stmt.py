@@ -2,7 +2,7 @@
 
 ``StmtGen`` extends the expression generator with the statements of an action body.
 The code of one action instance appends the target of each transition to ``out`` in
-exactly the reference semantics' order (``verifier/semantics.py``: parameter values,
+exactly the reference semantics' order (``verifier/lang/semantics.py``: parameter values,
 ``either`` branches, ``pick`` values), writes fields of a working copy ``t`` of the
 state ``s``, and turns a run-time error into an error transition (``app(-1)``) after the
 transitions the instance already emitted.
@@ -10,15 +10,15 @@ transitions the instance already emitted.
 
 from __future__ import annotations
 
-from verifier import model as M
-from verifier import semantics as sem
-from verifier import typesys as T
-from verifier.codegen import fold, runtime
-from verifier.codegen.expr import UNROLL_LIMIT, ExprGen
-from verifier.codegen.reps import check_type, composite, fits
-from verifier.codegen.runtime import Unsupported
-from verifier.codegen.shape import assigns, nondet, requires, requires_in_ifs
-from verifier.codegen.source import add, literal, mul, number, pack_fields
+from verifier.engine.codegen import fold, runtime
+from verifier.engine.codegen.expr import UNROLL_LIMIT, ExprGen
+from verifier.engine.codegen.reps import check_type, composite, fits
+from verifier.engine.codegen.runtime import Unsupported
+from verifier.engine.codegen.shape import assigns, nondet, requires, requires_in_ifs
+from verifier.engine.codegen.source import add, literal, mul, number, pack_fields
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+from verifier.lang import typesys as T
 
 MAX_INDENT = 4 * 80  # Python allows 100 indentation levels; leave room for the wrappers
 

@@ -1,6 +1,6 @@
 """Stage 2, backwards (part): where the comments of a spec go when it is reformatted.
 
-The parser drops comments, so ``verifier/formatter.py`` gets them back from the source
+The parser drops comments, so ``verifier/lang/fmt/formatter.py`` gets them back from the source
 text: ``place_comments`` reads every ``#`` comment and attaches it, by the source spans
 of the AST, to a declaration or statement (a comment on its own line goes before the
 item it precedes; one at the end of an item's last line stays there; one before a
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from verifier import syntax as S
+from verifier.lang import syntax as S
 
 
 @dataclass(frozen=True, slots=True)

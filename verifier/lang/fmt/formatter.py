@@ -7,24 +7,24 @@ precedence needs them, plus around an ``and`` inside an ``or``, around an ``or``
 quantifier or ``let`` used as a condition; operators spaced, except ``..``
 and the simple arithmetic of its bounds (``0..N-1``); lines kept under ``WIDTH``
 columns by breaking before binary operators, after the ``=``/``:`` of a declaration
-and inside brackets, Wadler-style (the document algebra of ``verifier/prettydoc.py``,
+and inside brackets, Wadler-style (the document algebra of ``verifier/lang/fmt/prettydoc.py``,
 rendered greedily). A property with a description gets its condition on the next line.
 
 Blank lines between declarations and between statements are kept from the source (at
 most one); actions are always set apart by one; a tree without source positions gets
 one where the kind of declaration changes. The parser drops comments: given the
 source text too, ``format_spec(spec, source)`` (or ``format_source(text)``) puts them
-back where ``verifier/fmtcomments.py`` says they belong. Without it they are lost.
+back where ``verifier/lang/fmt/fmtcomments.py`` says they belong. Without it they are lost.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from verifier import syntax as S
-from verifier.fmtcomments import BlockNotes, Entry, Layout, place_comments
-from verifier.prettydoc import INDENT as INDENT  # re-exported: the indentation step
-from verifier.prettydoc import SOFT, Align, Doc, Group, Hard, IfBreak, Line, Nest, Text, join, render
+from verifier.lang import syntax as S
+from verifier.lang.fmt.fmtcomments import BlockNotes, Entry, Layout, place_comments
+from verifier.lang.fmt.prettydoc import INDENT as INDENT  # re-exported: the indentation step
+from verifier.lang.fmt.prettydoc import SOFT, Align, Doc, Group, Hard, IfBreak, Line, Nest, Text, join, render
 
 WIDTH = 100
 
@@ -49,7 +49,7 @@ def _bracket(open_: str, items: Sequence[Doc], close: str, trailing_comma: bool 
 
 
 def _name(n: str) -> str:
-    from verifier.parser import keywords
+    from verifier.lang.parser import keywords
 
     if not (n.isidentifier() and n.isascii()) or n in keywords():
         raise ValueError(f"{n!r} cannot be written as a name")
@@ -513,6 +513,6 @@ def format_spec(spec: S.Spec, source: str | None = None, *, width: int = WIDTH) 
 
 def format_source(text: str, path: str = "<string>") -> str:
     """Parse spec text and print it in canonical form, comments kept (raises SpecError)."""
-    from verifier.parser import parse
+    from verifier.lang.parser import parse
 
     return format_spec(parse(text, path), text)

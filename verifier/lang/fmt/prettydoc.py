@@ -1,6 +1,6 @@
 """A small pretty-printing document algebra and its layout engine (Wadler's "prettier
 printer", in Lindig's strict, stack-driven form). It knows nothing of the spec language:
-``verifier/formatter.py`` builds documents from an AST, ``render`` lays them out.
+``verifier/lang/fmt/formatter.py`` builds documents from an AST, ``render`` lays them out.
 
 A document (``Doc``) is text with places where a line may break:
 
