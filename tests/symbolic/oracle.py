@@ -16,6 +16,7 @@ import z3
 from verifier.lang import model as M
 from verifier.lang import semantics as sem
 from verifier.lang import typesys as T
+from verifier.symbolic import valueops as VO
 from verifier.symbolic import values as V
 from verifier.symbolic.bmc import Unrolling
 from verifier.symbolic.common import make_solver
@@ -62,7 +63,7 @@ class Successors:
 
     def _params_eq(self, a: int, params: tuple[Any, ...]) -> Any:
         sv = self.step.vars
-        return V.and_all([sv.action == a] + [V.eq_key(x, v) for x, v in zip(sv.params[a], params)])
+        return V.and_all([sv.action == a] + [VO.eq_key(x, v) for x, v in zip(sv.params[a], params)])
 
     def of(self, state: sem.State) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
         """(transitions as (action, params, target), failing instances as (action, params))."""

@@ -11,6 +11,7 @@ import z3
 from verifier.lang import typesys as T
 from verifier.symbolic import arith as A
 from verifier.symbolic import state as S
+from verifier.symbolic import valueops as VO
 from verifier.symbolic import values as V
 from verifier.symbolic.values import NO, Entry, Errors, SBool, SEnum, SInt, SOpt, SSet
 
@@ -55,7 +56,7 @@ def test_bounds_propagate_and_decide_comparisons() -> None:
     assert V.compare("<", x, V.int_const(4)) is V.TRUE
     assert V.compare(">", x, V.int_const(3)) is V.FALSE
     assert (A.mul(x, V.int_const(-2)).lo, A.mul(x, V.int_const(-2)).hi) == (-6, 0)
-    assert V.eq_key(x, 9) is V.FALSE
+    assert VO.eq_key(x, 9) is V.FALSE
 
 
 def test_small_nonlinear_products_are_split_into_cases() -> None:
@@ -84,47 +85,47 @@ def test_sets_of_constants_are_keyed_and_operations_agree_with_python() -> None:
         def ev(t: Any, sub: list[Any] = sub) -> Any:
             return z3.is_true(z3.simplify(z3.substitute(t, *sub)))
 
-        assert {x.key for x in V.set_union(s1, s2).entries if ev(x.guard)} == val | {"a", "c"}
-        assert {x.key for x in V.set_inter(s1, s2).entries if ev(x.guard)} == val & {"a", "c"}
-        assert {x.key for x in V.set_diff(s1, s2).entries if ev(x.guard)} == val - {"a", "c"}
-        assert ev(V.subset(s1, s2)) == (val <= {"a", "c"})
-        assert ev(V.set_eq(s1, s2)) == (val == {"a", "c"})
-        assert concrete(z3.substitute(V.set_len(s1).term, *sub)) == len(val)
+        assert {x.key for x in VO.set_union(s1, s2).entries if ev(x.guard)} == val | {"a", "c"}
+        assert {x.key for x in VO.set_inter(s1, s2).entries if ev(x.guard)} == val & {"a", "c"}
+        assert {x.key for x in VO.set_diff(s1, s2).entries if ev(x.guard)} == val - {"a", "c"}
+        assert ev(VO.subset(s1, s2)) == (val <= {"a", "c"})
+        assert ev(VO.set_eq(s1, s2)) == (val == {"a", "c"})
+        assert concrete(z3.substitute(VO.set_len(s1).term, *sub)) == len(val)
 
 
 def test_symbolic_elements_are_enumerated_over_their_universe() -> None:
     x = SInt(z3.Int("x"), 0, 2)
-    s = V.make_set([Entry(NO, V.TRUE, x), Entry(NO, V.TRUE, V.int_const(1))])
+    s = VO.make_set([Entry(NO, V.TRUE, x), Entry(NO, V.TRUE, V.int_const(1))])
     assert s.keyed and [en.key for en in s.entries] == [0, 1, 2]
     for v in range(3):
-        assert concrete(V.set_len(s).term, {z3.Int("x"): v}) == len({v, 1})
+        assert concrete(VO.set_len(s).term, {z3.Int("x"): v}) == len({v, 1})
 
 
 def test_unbounded_elements_stay_unkeyed_and_len_deduplicates() -> None:
     x, y = SInt(z3.Int("x")), SInt(z3.Int("y"))
-    s = V.make_set([Entry(NO, V.TRUE, x), Entry(NO, V.TRUE, y)])
+    s = VO.make_set([Entry(NO, V.TRUE, x), Entry(NO, V.TRUE, y)])
     assert not s.keyed
-    assert concrete(V.set_len(s).term, {z3.Int("x"): 5, z3.Int("y"): 5}) == 1
-    assert concrete(V.set_len(s).term, {z3.Int("x"): 5, z3.Int("y"): 6}) == 2
+    assert concrete(VO.set_len(s).term, {z3.Int("x"): 5, z3.Int("y"): 5}) == 1
+    assert concrete(VO.set_len(s).term, {z3.Int("x"): 5, z3.Int("y"): 6}) == 2
 
 
 def test_none_equals_only_none() -> None:
     e = enum()
     some = z3.Bool("some")
     o = SOpt(some, SEnum(e, z3.Int("i")))
-    assert str(V.eq(o, V.NONE)) == "Not(some)"
-    both = V.eq(o, S.const_of(e, "b"))
+    assert str(VO.eq(o, V.NONE)) == "Not(some)"
+    both = VO.eq(o, S.const_of(e, "b"))
     assert concrete(z3.substitute(both, (some, z3.BoolVal(False))), {z3.Int("i"): 1}) is False
     assert concrete(z3.substitute(both, (some, z3.BoolVal(True))), {z3.Int("i"): 1}) is True
 
 
 def test_ite_merges_shapes_and_folds_constants() -> None:
     c = z3.Bool("c")
-    assert V.ite(V.TRUE, V.int_const(1), V.int_const(2)) == V.int_const(1)
-    merged = V.ite(c, V.NONE, S.const_of(enum(), "a"))
+    assert VO.ite(V.TRUE, V.int_const(1), V.int_const(2)) == V.int_const(1)
+    merged = VO.ite(c, V.NONE, S.const_of(enum(), "a"))
     assert isinstance(merged, SOpt) and str(merged.some) == "Not(c)"
     assert V.and_(V.TRUE, c) is c and V.or_(c, V.TRUE) is V.TRUE
-    assert isinstance(V.ite(c, SBool(V.TRUE), SBool(V.FALSE)), SBool)
+    assert isinstance(VO.ite(c, SBool(V.TRUE), SBool(V.FALSE)), SBool)
 
 
 def test_state_leaves_domain_and_decoding_round_trip() -> None:

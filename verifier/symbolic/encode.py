@@ -18,6 +18,7 @@ from verifier.lang import model as M
 from verifier.lang import typesys as T
 from verifier.symbolic import arith as A
 from verifier.symbolic import terms as K
+from verifier.symbolic import valueops as VO
 from verifier.symbolic import values as V
 from verifier.symbolic.errors import Unsupported
 from verifier.symbolic.state import const_of
@@ -110,7 +111,7 @@ def select(keys: tuple[Any, ...], items: tuple[SVal, ...], key: SVal, g: Term,
         return items[0]
     conds = []
     for kk, it in zip(keys, items):
-        c = V.eq_key(key, kk)
+        c = VO.eq_key(key, kk)
         if not K.is_false(c):
             conds.append((c, it))
     if check and not within(key, keys):
@@ -119,7 +120,7 @@ def select(keys: tuple[Any, ...], items: tuple[SVal, ...], key: SVal, g: Term,
         return items[0]
     out = conds[-1][1]
     for c, it in reversed(conds[:-1]):
-        out = V.ite(c, it, out)
+        out = VO.ite(c, it, out)
     return out
 
 
@@ -203,7 +204,7 @@ class Encoder:
         if isinstance(e, M.ETypeSet):
             return list(type_set(e.elem).entries)
         s = as_set(self.expr(e, st, env, g, errs), g, errs)
-        return V.iteration_order(V.canon(s), _elem_ty(e.ty))
+        return VO.iteration_order(VO.canon(s), _elem_ty(e.ty))
 
     def _expr(self, e: M.Expr, st: State, env: Env, g: Term, errs: Errors) -> SVal:
         match e:
@@ -227,7 +228,7 @@ class Encoder:
                     return self.expr(b, st, env, g, errs)
                 av = self.expr(a, st, env, V.and_(g, cv), errs)
                 bv = self.expr(b, st, env, V.and_(g, V.not_(cv)), errs)
-                return V.ite(cv, av, bv)
+                return VO.ite(cv, av, bv)
             case M.EQuant(kind, slots, doms, body):
                 return self.quant(kind, slots, doms, body, st, env, g, errs)
             case M.ELet(slot, v, body):
@@ -250,7 +251,7 @@ class Encoder:
             case M.EBuiltin(name, args):
                 return self.builtin(name, args, st, env, g, errs, e)
             case M.ESetLit(items):
-                return V.make_set(Entry(NO, TRUE, self.expr(i, st, env, g, errs)) for i in items)
+                return VO.make_set(Entry(NO, TRUE, self.expr(i, st, env, g, errs)) for i in items)
             case M.ESetComp(elem, slot, dom, cond):
                 return self.set_comp(elem, slot, dom, cond, st, env, g, errs)
             case M.EMapComp(slot, body, ty):
@@ -298,26 +299,26 @@ class Encoder:
             case "<=>":
                 return SBool(V.iff(as_bool(xv), as_bool(yv)))
             case "==":
-                return SBool(V.eq(xv, yv))
+                return SBool(VO.eq(xv, yv))
             case "!=":
-                return SBool(V.not_(V.eq(xv, yv)))
+                return SBool(V.not_(VO.eq(xv, yv)))
             case "<" | "<=" | ">" | ">=":
                 return SBool(V.compare(op, as_int(xv, g, errs), as_int(yv, g, errs)))
             case "in":
-                return SBool(V.member(xv, as_set(yv, g, errs)))
+                return SBool(VO.member(xv, as_set(yv, g, errs)))
             case "notin":
-                return SBool(V.not_(V.member(xv, as_set(yv, g, errs))))
+                return SBool(V.not_(VO.member(xv, as_set(yv, g, errs))))
             case "subset":
-                return SBool(V.subset(as_set(xv, g, errs), as_set(yv, g, errs)))
+                return SBool(VO.subset(as_set(xv, g, errs), as_set(yv, g, errs)))
             case "psubset":
                 sx, sy = as_set(xv, g, errs), as_set(yv, g, errs)
-                return SBool(V.and_(V.subset(sx, sy), V.not_(V.set_eq(sx, sy))))
+                return SBool(V.and_(VO.subset(sx, sy), V.not_(VO.set_eq(sx, sy))))
             case "union":
-                return V.set_union(as_set(xv, g, errs), as_set(yv, g, errs))
+                return VO.set_union(as_set(xv, g, errs), as_set(yv, g, errs))
             case "inter":
-                return V.set_inter(as_set(xv, g, errs), as_set(yv, g, errs))
+                return VO.set_inter(as_set(xv, g, errs), as_set(yv, g, errs))
             case "diff":
-                return V.set_diff(as_set(xv, g, errs), as_set(yv, g, errs))
+                return VO.set_diff(as_set(xv, g, errs), as_set(yv, g, errs))
             case "range":
                 return self.range_set(as_int(xv, g, errs), as_int(yv, g, errs))
             case "+":
@@ -340,7 +341,7 @@ class Encoder:
                               f"(the symbolic engine handles at most {V.UNIVERSE_LIMIT:,})",
                               hint="narrow the range, or test membership (`x in a..b`), which "
                                    "is a comparison")
-        return V.keyed_set(Entry(k, V.and_(V.compare("<=", x, V.int_const(k)),
+        return VO.keyed_set(Entry(k, V.and_(V.compare("<=", x, V.int_const(k)),
                                            V.compare("<=", V.int_const(k), y)), V.int_const(k))
                            for k in range(lo, hi + 1))
 
@@ -375,7 +376,7 @@ class Encoder:
         parts = []
         for p, b in found:
             x = as_int(b, V.and_(g, p), errs)
-            parts.append(V.ite(p, x, V.int_const(0)))
+            parts.append(VO.ite(p, x, V.int_const(0)))
         return V.int_sum([x for x in parts if isinstance(x, SInt)])
 
     def set_comp(self, elem: M.Expr, slot: int, dom: M.Expr, cond: M.Expr | None, st: State,
@@ -394,7 +395,7 @@ class Encoder:
                 continue
             x = self.expr(elem, st, env2, V.and_(gg, c), errs)
             out.append(Entry(NO, V.and_(ent.guard, c), x))
-        return V.make_set(out)
+        return VO.make_set(out)
 
     # -- sequences and built-ins
     def seq_get(self, s: SSeq, i: SInt, g: Term, errs: Errors) -> SVal:
@@ -409,7 +410,7 @@ class Encoder:
         if name == "len":
             x = unwrap(vals[0], g, errs)
             if isinstance(x, SSet):
-                return V.set_len(x)
+                return VO.set_len(x)
             assert isinstance(x, SSeq), x
             return x.length
         if name in ("head", "tail"):
@@ -428,7 +429,7 @@ class Encoder:
         if name == "append":
             x = unwrap(vals[0], g, errs)
             assert isinstance(x, SSeq), x
-            items = [V.ite(V.eq_key(x.length, i), vals[1], it) for i, it in enumerate(x.items)]
+            items = [VO.ite(VO.eq_key(x.length, i), vals[1], it) for i, it in enumerate(x.items)]
             items.append(vals[1])
             return SSeq(A.add(x.length, V.int_const(1)), tuple(items))
         if name == "abs":
@@ -440,7 +441,7 @@ class Encoder:
         raise Unsupported(f"built-in `{name}` is not supported by the symbolic engine", e.span)
 
     def set_extreme(self, s: SSet, name: str, g: Term, errs: Errors) -> SInt:
-        s = V.canon(s)
+        s = VO.canon(s)
         errs.add(V.and_(g, V.not_(V.or_all(en.guard for en in s.entries))))
         if not s.entries:
             return V.int_const(0)
@@ -448,7 +449,7 @@ class Encoder:
             order = sorted(s.entries, key=lambda en: en.key, reverse=(name == "max"))
             out = order[-1].elem
             for en in reversed(order[:-1]):
-                out = V.ite(en.guard, en.elem, out)
+                out = VO.ite(en.guard, en.elem, out)
             assert isinstance(out, SInt)
             return out
         elems = [as_int(en.elem, g, errs) for en in s.entries]
@@ -457,6 +458,6 @@ class Encoder:
         for i in reversed(range(len(elems) - 1)):
             beats = V.and_all(V.implies(s.entries[j].guard, V.compare(op, elems[i], elems[j]))
                               for j in range(len(elems)) if j != i)
-            best = V.ite(V.and_(s.entries[i].guard, beats), elems[i], best)
+            best = VO.ite(V.and_(s.entries[i].guard, beats), elems[i], best)
         assert isinstance(best, SInt)
         return best

@@ -22,6 +22,7 @@ from verifier import results as R
 from verifier.lang import model as M
 from verifier.lang import typesys as T
 from verifier.symbolic import terms as K
+from verifier.symbolic import valueops as VO
 from verifier.symbolic import values as V
 from verifier.symbolic.errors import Unsupported
 from verifier.symbolic.values import (
@@ -219,15 +220,15 @@ def conform(ty: T.Ty, v: SVal) -> SVal:
                 return conform(ty, v.inner)
             return v
         case T.OptionTy(inner):
-            o = V.lift_opt(v)
+            o = VO.lift_opt(v)
             d = default(inner)
             if o.inner is None or K.is_false(o.some):
                 return SOpt(FALSE, d)
             x = conform(inner, o.inner)
-            return SOpt(o.some, x if K.is_true(o.some) else V.ite(o.some, x, d))
+            return SOpt(o.some, x if K.is_true(o.some) else VO.ite(o.some, x, d))
         case T.SetTy(elem):
             assert isinstance(v, SSet)
-            return SSet(tuple(Entry(u, V.member_key(v, u), const_of(elem, u))
+            return SSet(tuple(Entry(u, VO.member_key(v, u), const_of(elem, u))
                               for u in _finite_values(elem, "a set")), True)
         case T.SeqTy(elem, cap):
             assert isinstance(v, SSeq)
@@ -238,7 +239,7 @@ def conform(ty: T.Ty, v: SVal) -> SVal:
                     items.append(d)
                     continue
                 x = conform(elem, v.items[i])
-                items.append(V.ite(V.compare("<", V.int_const(i), v.length), x, d))
+                items.append(VO.ite(V.compare("<", V.int_const(i), v.length), x, d))
             return SSeq(v.length, tuple(items))
         case T.TupleTy(tys) | T.RecordTy(_, tys):
             assert isinstance(v, STuple)
@@ -255,7 +256,7 @@ def same(a: SVal, b: SVal) -> Term:
         case SBool(x), SBool(y):
             return V.iff(x, y)
         case SInt(), SInt():
-            return V.eq(a, b)
+            return VO.eq(a, b)
         case SEnum(_, x), SEnum(_, y):
             return TRUE if x.eq(y) else x == y
         case SOpt(s1, x1), SOpt(s2, x2):
@@ -264,7 +265,7 @@ def same(a: SVal, b: SVal) -> Term:
         case SSet(e1), SSet(e2):
             return V.and_all(V.iff(x.guard, y.guard) for x, y in zip(e1, e2, strict=True))
         case SSeq(l1, i1), SSeq(l2, i2):
-            return V.and_all([V.eq(l1, l2)] + [same(x, y) for x, y in zip(i1, i2, strict=True)])
+            return V.and_all([VO.eq(l1, l2)] + [same(x, y) for x, y in zip(i1, i2, strict=True)])
         case (STuple(i1), STuple(i2)) | (SMap(_, i1), SMap(_, i2)):
             return V.and_all(same(x, y) for x, y in zip(i1, i2, strict=True))
     raise AssertionError((a, b))
@@ -289,7 +290,7 @@ def contains(ty: T.Ty, v: SVal) -> Term:
         case T.EnumTy(_, members):
             return TRUE if isinstance(v, SEnum) and v.ty.members == members else FALSE
         case T.OptionTy(inner):
-            o = V.lift_opt(v)
+            o = VO.lift_opt(v)
             if o.inner is None:
                 return TRUE
             return V.implies(o.some, contains(inner, o.inner))

@@ -27,6 +27,7 @@ from verifier.lang import semantics as sem
 from verifier.lang import typesys as T
 from verifier.symbolic import arith as A
 from verifier.symbolic import terms as K
+from verifier.symbolic import valueops as VO
 from verifier.symbolic import values as V
 from verifier.symbolic.encode import Encoder, Env, State, as_int, unwrap, within
 from verifier.symbolic.errors import ModelProblem
@@ -128,7 +129,7 @@ class _Runner:
                     g1, st1 = self.linear(then, st, env, V.and_(g, c))
                     g2, st2 = self.linear(other, st, env, V.and_(g, V.not_(c)))
                     g = V.or_(g1, g2)
-                    st = tuple(a if a is b else V.ite(c, a, b) for a, b in zip(st1, st2))
+                    st = tuple(a if a is b else VO.ite(c, a, b) for a, b in zip(st1, st2))
                 case M.SEither(branches):
                     for b in branches:
                         self.run(b + rest, st, env, g)
@@ -158,7 +159,7 @@ class _Runner:
                     g1, st1 = self.linear(then, st, env, V.and_(g, c))
                     g2, st2 = self.linear(other, st, env, V.and_(g, V.not_(c)))
                     g = V.or_(g1, g2)
-                    st = tuple(a if a is b else V.ite(c, a, b) for a, b in zip(st1, st2))
+                    st = tuple(a if a is b else VO.ite(c, a, b) for a, b in zip(st1, st2))
                 case _:
                     raise AssertionError(s)
         return g, st
@@ -184,17 +185,17 @@ class _Runner:
         match acc, inner, ty:
             case M.AKey(key), SMap(keys, items), T.MapTy(_, cod):
                 kv = unwrap(self.enc.expr(key, st, env, g, self.errs), g, self.errs)
-                conds = [V.eq_key(kv, k) for k in keys]
+                conds = [VO.eq_key(kv, k) for k in keys]
                 if not within(kv, keys):
                     self.errs.add(V.and_(g, V.not_(V.or_all(conds))))
                 out = SMap(keys, tuple(it if K.is_false(c) else
-                                       V.ite(c, self.update(it, cod, rest, new, st, env, g), it)
+                                       VO.ite(c, self.update(it, cod, rest, new, st, env, g), it)
                                        for c, it in zip(conds, items)))
             case M.AIndex(idx), SSeq(length, items), T.SeqTy(elem, _):
                 iv = as_int(self.enc.expr(idx, st, env, g, self.errs), g, self.errs)
                 ok = V.and_(V.compare("<=", V.int_const(0), iv), V.compare("<", iv, length))
                 self.errs.add(V.and_(g, V.not_(ok)))
-                out = SSeq(length, tuple(V.ite(V.eq_key(iv, j), self.update(it, elem, rest, new, st, env, g), it)
+                out = SSeq(length, tuple(VO.ite(VO.eq_key(iv, j), self.update(it, elem, rest, new, st, env, g), it)
                                          for j, it in enumerate(items)))
             case M.AField(pos), STuple(items), (T.TupleTy(tys) | T.RecordTy(_, tys)):
                 out = STuple(items[:pos] + (self.update(items[pos], tys[pos], rest, new, st, env, g),)
