@@ -1,10 +1,10 @@
 """The TOML key locator: where each table header, key and value of a TOML text is written.
 
-Diagnostics on model files (``verifier/config/modelfile.py``) point at the offending key or value
-by line and column. ``tomllib`` parses the text into plain dicts and lists but keeps no
-positions, and its errors name only the place where parsing stopped. So ``Locator``
-scans the same text a second time, with a small hand-written TOML tokenizer, and
-records a ``Span`` for every key and value by key path (``("check", "deadlock")``;
+Diagnostics on model files (``modelfile.py``, ``tomlread.py``) point at the offending
+key or value by line and column. ``tomllib`` parses the text into plain dicts and lists
+but keeps no positions, and its errors name only the place where parsing stopped. So
+``Locator`` scans the same text a second time, with a small hand-written TOML
+tokenizer, and records a ``Span`` for every key and value by key path (``("check", "deadlock")``;
 array elements get an integer: ``("check", "properties", 0)``). On text ``tomllib``
 rejects it also finds the first key or table defined twice and the first string, array
 or inline table left open, which are often the real cause of a syntax error.
