@@ -26,6 +26,7 @@ LAYOUT: list[tuple[str, int]] = [
     ("verifier/lang/fmt/", 1),           # AST -> canonical text
     ("verifier/config/", 2),             # model files -> configuration -> checked model
     ("verifier/engine/", 3),             # explicit search, liveness, graphs
+    ("verifier/engine/kernel/", 3),      # the kernel engine (native code)
     ("verifier/engine/codegen/", 3),     # the compiled stepper
     ("verifier/symbolic/", 4),           # Z3 engines
     ("verifier/reports/", 5),            # results -> text, Markdown, HTML, JSON, ITF

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +170,7 @@ class Stats:
     peak_memory_mb: float = 0.0
     bytes_per_state: float = 0.0
     initial_states: int = 0
+    compile_seconds: float = 0.0   # generating and compiling code before the search
 
     @property
     def states_per_second(self) -> float:
@@ -191,3 +192,8 @@ class CheckResult:
     warnings: tuple[str, ...] = ()
     vacuity_is_error: bool = False
     schema_version: int = SCHEMA_VERSION
+    # the explicit engine's successor computation: "kernel" (native code), "python"
+    # (generated Python) or "reference" (the reference semantics); and why a faster one
+    # did not apply
+    backend: str = ""
+    backend_note: str | None = None

@@ -29,6 +29,7 @@ from verifier.cli.common import (
     write_reports,
 )
 from verifier.config import Limits, ModelConfig, with_overrides
+from verifier.engine.options import ENGINE_CHOICES
 from verifier.lang.diagnostics import SpecError
 
 
@@ -46,9 +47,11 @@ def add_parser(sub: Any) -> None:
                    help="override a constant (repeatable)")
     c.add_argument("--property", action="append", metavar="NAME", help="check only this property")
     c.add_argument("--deadlock", action="store_true", help="report states with no enabled action")
-    c.add_argument("--engine", choices=("auto", "compiled", "reference"), default="auto",
-                   help="successor computation: compiled fast path (default when possible) or "
-                        "the reference semantics")
+    c.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
+                   help="successor computation: auto (the native kernel where the spec allows it, "
+                        "else generated Python, else the reference semantics; the output says which "
+                        "ran and why), kernel (native code, required), python (generated Python; "
+                        "'compiled' is its old name), reference (the reference semantics only)")
     c.add_argument("--full-states", action="store_true", help="print whole states in traces")
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     c.add_argument("--quiet", "-q", action="store_true", help="no progress line, only the summary")

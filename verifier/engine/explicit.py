@@ -82,7 +82,7 @@ def _rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class _Clock:
+class Clock:
     def __init__(self, opts: CheckOptions) -> None:
         self.opts = opts
         self.t0 = time.perf_counter()
@@ -127,7 +127,7 @@ def explore(stepper: Stepper, store: Any, opts: CheckOptions, n_monitors: int,
     firing is a violation, for ``stop_at_first``); ``counter_fields`` are (offset, mask)
     of fault counters in a packed state, or (index, 0) in a tuple state."""
     ex = Exploration()
-    clock = _Clock(opts)
+    clock = Clock(opts)
     active = list(range(n_monitors))
     try:
         _bfs(stepper, store, opts, ex, clock, active, counter_fields or [], stoppers)
@@ -153,7 +153,7 @@ def _note_combos(ex: Exploration, states: list[Any], fields: list[tuple[int, int
 
 
 def _check_level(stepper: Stepper, ex: Exploration, opts: CheckOptions, active: list[int],
-                 frontier: list[Any], base: int, clock: _Clock, stoppers: frozenset[int]) -> bool:
+                 frontier: list[Any], base: int, clock: Clock, stoppers: frozenset[int]) -> bool:
     """Run the monitors on a new level; True when the search should stop here."""
     stop = False
     for lo in range(0, len(frontier), CHECK_EVERY * 8):
@@ -197,7 +197,7 @@ def _first_error(ex: Exploration, err: tuple[int, int, str], ends: list[int], ba
     ex.error = Found(base + i, (o - start, a, msg))  # i indexes the whole level
 
 
-def _bfs(stepper: Stepper, store: Any, opts: CheckOptions, ex: Exploration, clock: _Clock,
+def _bfs(stepper: Stepper, store: Any, opts: CheckOptions, ex: Exploration, clock: Clock,
          active: list[int], counter_fields: list[tuple[int, int]],
          stoppers: frozenset[int]) -> None:
     inits = stepper.initial()

@@ -21,14 +21,20 @@ class CheckOptions:
     max_depth: int | None = None
     max_seconds: float | None = None
     max_memory_mb: int | None = None
-    compiled: str = "auto"   # "auto" (compiled when possible), "off" (reference only), "on" (required)
+    compiled: str = "auto"   # the Python stepper: "auto" (compiled when possible), "off" (reference), "on"
+    kernel: str = "auto"     # the native kernel engine: "auto" (when the spec allows it), "off", "on" (required)
     progress: bool = False   # a progress line on stderr
     collect_graph: bool = False
     graph_max_nodes: int = 100_000
 
 
-# `--engine` / the pytest plugin's engine choice -> CheckOptions.compiled
-ENGINES = {"auto": "auto", "compiled": "on", "reference": "off"}
+# `--engine` / the pytest plugin's engine choice -> CheckOptions.compiled and .kernel:
+# auto (the kernel where it applies, else the compiled Python stepper, else the reference
+# semantics), kernel (required), python (the compiled Python stepper; `compiled` is its
+# old name), reference (the reference semantics only)
+ENGINE_CHOICES = ("auto", "kernel", "python", "compiled", "reference")
+ENGINES = {"auto": "auto", "kernel": "auto", "python": "on", "compiled": "on", "reference": "off"}
+KERNELS = {"auto": "auto", "kernel": "on", "python": "off", "compiled": "off", "reference": "off"}
 
 
 def check_options(cfg: ModelConfig, *, engine: str = "auto", deadlock: bool = False,
@@ -44,4 +50,5 @@ def check_options(cfg: ModelConfig, *, engine: str = "auto", deadlock: bool = Fa
         max_states=lim.states, max_depth=lim.depth,
         max_seconds=lim.time if resource_limits else None,
         max_memory_mb=lim.memory_mb if resource_limits else None,
-        compiled=ENGINES[engine], progress=progress, graph_max_nodes=cfg.graph_max_nodes)
+        compiled=ENGINES[engine], kernel=KERNELS[engine], progress=progress,
+        graph_max_nodes=cfg.graph_max_nodes)

@@ -9,13 +9,14 @@ what it found into plain result data with replayed traces.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from verifier import results as R
 from verifier.engine.explicit import Exploration, explore
 from verifier.engine.options import CheckOptions
 from verifier.engine.select import make_stepper, select_liveness, select_properties
-from verifier.engine.stepper import Layout, Stepper
+from verifier.engine.stepper import Layout, ReferenceStepper, Stepper
 from verifier.engine.store import PackedStore, SetStore
 from verifier.engine.trace import ReplayMismatch, location, replay
 from verifier.lang import model as M
@@ -48,7 +49,77 @@ def run_check(model: M.Model, opts: CheckOptions, *,
             "add a `constraint` that bounds it (e.g. `constraint Small: epoch <= 5`), "
             "or prove the spec with `verifier prove`", unbounded[0].span)
     monitors = select_properties(model, opts.properties)
-    stepper = make_stepper(model, monitors, opts.compiled)
+    stoppers = frozenset(i for i, p in enumerate(monitors) if p.kind == "invariant")
+    search = _search_kernel(model, monitors, opts, stoppers)
+    if isinstance(search, _Searched):
+        ex, coverage, backend, note, compile_s = search.ex, search.coverage, "kernel", None, \
+            search.compile_seconds
+        stepper: Stepper | None = None
+    else:
+        note = search
+        stepper = make_stepper(model, monitors, opts.compiled)
+        backend = "reference" if isinstance(stepper, ReferenceStepper) else "python"
+        if backend == "reference" and opts.compiled != "off":
+            note = (note + "; " if note else "") + _python_note(model, monitors)
+        ex = _search_python(model, monitors, opts, stoppers, stepper)
+        coverage = (stepper.enabled, stepper.taken)
+        compile_s = 0.0
+    result = _result(model, opts, monitors, coverage, ex, expect or {})
+    result = dataclasses.replace(result, backend=backend, backend_note=note,
+                                 stats=dataclasses.replace(result.stats, compile_seconds=round(compile_s, 3)))
+    live = select_liveness(model, opts.properties)
+    if not live:
+        return result
+    from verifier.engine.liveness import check_liveness
+
+    extra = check_liveness(model, live, opts, expect or {}, complete=ex.complete,
+                           states=ex.states, stepper=stepper)
+    return dataclasses.replace(result, properties=result.properties + tuple(extra))
+
+
+@dataclass(frozen=True)
+class _Searched:
+    ex: Exploration
+    coverage: tuple[list[int], list[int]]
+    compile_seconds: float
+
+
+def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: CheckOptions,
+                   stoppers: frozenset[int]) -> _Searched | str | None:
+    """The search on the kernel engine, or why it does not apply (None: not asked for)."""
+    if opts.kernel == "off":
+        return None
+    from verifier.engine import kernel as K
+
+    why = K.unavailable()
+    prepared = None
+    if why is None:
+        try:
+            prepared = K.prepare(model, monitors)
+        except K.Unsupported as e:
+            why = str(e)
+    if prepared is None:
+        if opts.kernel == "on":
+            raise EngineError(f"the kernel engine cannot run this spec: {why}",
+                              "leave out `--engine kernel` (the Python stepper runs it), or "
+                              "rewrite the construct named", NOSPAN, "E121")
+        return f"the kernel engine does not apply: {why}"
+    from verifier.engine.kernel.search import KernelSearch
+
+    ks = KernelSearch(model, prepared.kernel, prepared.layout, monitors, opts)  # type: ignore[arg-type]
+    try:
+        ex = ks.explore(stoppers)
+    except sem.EvalError as err:
+        raise EngineError(f"run-time error while computing the initial states: {err.message}",
+                          "fix the `var` initial values or `init` conditions", err.span,
+                          "E120") from None
+    coverage = ([int(x) for x in ks.enabled[:len(model.actions)]],
+                [int(x) for x in ks.taken[:len(model.actions)]])
+    return _Searched(ex, coverage, prepared.compile_seconds)
+
+
+def _search_python(model: M.Model, monitors: tuple[M.Property, ...], opts: CheckOptions,
+                   stoppers: frozenset[int], stepper: Stepper) -> Exploration:
     layout = Layout(model)
     # packed states of more than 63 bits are Python ints: exact, kept in a set
     packed = stepper.packed and layout.total_bits <= 63
@@ -59,22 +130,22 @@ def run_check(model: M.Model, opts: CheckOptions, *,
             counter_fields.append((layout.offsets[c.var], (1 << layout.widths[c.var]) - 1))
         else:
             counter_fields.append((c.var, 0))
-    stoppers = frozenset(i for i, p in enumerate(monitors) if p.kind == "invariant")
     try:
-        ex = explore(stepper, store, opts, len(monitors), counter_fields, stoppers)
+        return explore(stepper, store, opts, len(monitors), counter_fields, stoppers)
     except sem.EvalError as err:
         raise EngineError(f"run-time error while computing the initial states: {err.message}",
                           "fix the `var` initial values or `init` conditions", err.span,
                           "E120") from None
-    result = _result(model, opts, monitors, stepper, ex, expect or {})
-    live = select_liveness(model, opts.properties)
-    if not live:
-        return result
-    from verifier.engine.liveness import check_liveness
 
-    extra = check_liveness(model, live, opts, expect or {}, complete=ex.complete,
-                           states=ex.states, stepper=stepper)
-    return dataclasses.replace(result, properties=result.properties + tuple(extra))
+
+def _python_note(model: M.Model, monitors: tuple[M.Property, ...]) -> str:
+    from verifier.engine.codegen import Unsupported, compile_stepper
+
+    try:
+        compile_stepper(model, monitors)
+    except Unsupported as e:
+        return f"the Python code generator does not apply: {e}"
+    return "the Python code generator does not apply"
 
 
 def _error_note(p: M.Property, state: sem.State) -> str | None:
@@ -87,7 +158,7 @@ def _error_note(p: M.Property, state: sem.State) -> str | None:
 
 
 def _result(model: M.Model, opts: CheckOptions, monitors: tuple[M.Property, ...],
-            stepper: Stepper, ex: Exploration, expect: dict[str, str]) -> R.CheckResult:
+            counts: tuple[list[int], list[int]], ex: Exploration, expect: dict[str, str]) -> R.CheckResult:
     props: list[R.PropertyResult] = []
     for i, p in enumerate(monitors):
         f = ex.found.get(i)
@@ -120,8 +191,9 @@ def _result(model: M.Model, opts: CheckOptions, monitors: tuple[M.Property, ...]
         props.append(R.PropertyResult("RuntimeError", R.RUNTIME, R.VIOLATED, trace, None,
                                       "no run-time error (domains, map keys, division)",
                                       expect.get("RuntimeError")))
-    coverage = tuple(R.ActionCoverage(a.name, a.fault, stepper.enabled[a.index],
-                                      stepper.taken[a.index], location(model, a.span))
+    enabled, taken = counts
+    coverage = tuple(R.ActionCoverage(a.name, a.fault, enabled[a.index],
+                                      taken[a.index], location(model, a.span))
                      for a in model.actions)
     combos = tuple(sorted(tuple((c.name.removeprefix("faults."), v) for c, v in zip(model.counters, combo))
                           for combo in ex.fault_combos))

@@ -144,5 +144,5 @@ def write_reports(result: CheckResult, out_dir: Path, *,
 
 def without_timings(result: CheckResult) -> CheckResult:
     """The result without run-dependent numbers (time, memory), for byte-identical reports."""
-    stats = dataclasses.replace(result.stats, seconds=0.0, peak_memory_mb=0.0)
+    stats = dataclasses.replace(result.stats, seconds=0.0, peak_memory_mb=0.0, compile_seconds=0.0)
     return dataclasses.replace(result, stats=stats)

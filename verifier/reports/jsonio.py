@@ -94,13 +94,16 @@ def result_to_dict(r: CheckResult) -> dict[str, Any]:
         "model": r.model,
         "spec_path": r.spec_path,
         "engine": r.engine,
+        "backend": r.backend,
+        "backend_note": r.backend_note,
         "complete": r.complete,
         "stop_reason": r.stop_reason,
         "vacuity_is_error": r.vacuity_is_error,
         "constants": _pairs(r.constants),
         "stats": {"states": s.states, "transitions": s.transitions, "depth": s.depth,
                   "seconds": s.seconds, "peak_memory_mb": s.peak_memory_mb,
-                  "bytes_per_state": s.bytes_per_state, "initial_states": s.initial_states},
+                  "bytes_per_state": s.bytes_per_state, "initial_states": s.initial_states,
+                  "compile_seconds": s.compile_seconds},
         "properties": [{"name": p.name, "kind": p.kind, "verdict": p.verdict,
                         "expected": p.expected, "doc": p.doc, "note": p.note,
                         "location": _location(p.location), "trace": _trace(p.trace),
@@ -285,7 +288,8 @@ def _read_trace(rd: _Reader, v: Any, where: str) -> Trace | None:
                  marks["loop"], marks["trigger"], rd.as_bool(o["stutter"], f"{where}.stutter"))
 
 
-_TOP = ("format", "schema_version", "model", "spec_path", "engine", "complete", "stop_reason",
+_TOP = ("format", "schema_version", "model", "spec_path", "engine", "backend", "backend_note",
+        "complete", "stop_reason",
         "vacuity_is_error", "constants", "stats", "properties", "coverage",
         "fault_combinations", "warnings")
 
@@ -312,7 +316,8 @@ def result_from_json(text: str, *, source: str = "<result>") -> CheckResult:
                 "with the verifier version that wrote it")
     o = rd.as_obj(data, "$", _TOP)
     st = rd.as_obj(o["stats"], "$.stats", ("states", "transitions", "depth", "seconds",
-                                        "peak_memory_mb", "bytes_per_state", "initial_states"))
+                                        "peak_memory_mb", "bytes_per_state", "initial_states",
+                                        "compile_seconds"))
     stats = Stats(
         states=rd.as_int(st["states"], "$.stats.states"),
         transitions=rd.as_int(st["transitions"], "$.stats.transitions"),
@@ -321,6 +326,7 @@ def result_from_json(text: str, *, source: str = "<result>") -> CheckResult:
         peak_memory_mb=rd.as_float(st["peak_memory_mb"], "$.stats.peak_memory_mb"),
         bytes_per_state=rd.as_float(st["bytes_per_state"], "$.stats.bytes_per_state"),
         initial_states=rd.as_int(st["initial_states"], "$.stats.initial_states"),
+        compile_seconds=rd.as_float(st["compile_seconds"], "$.stats.compile_seconds"),
     )
     props = []
     for i, p in enumerate(rd.as_list(o["properties"], "$.properties")):
@@ -360,6 +366,8 @@ def result_from_json(text: str, *, source: str = "<result>") -> CheckResult:
         model=rd.as_str(o["model"], "$.model"),
         spec_path=rd.as_str(o["spec_path"], "$.spec_path"),
         engine=rd.as_str(o["engine"], "$.engine"),
+        backend=rd.as_str(o["backend"], "$.backend"),
+        backend_note=rd.opt_str(o["backend_note"], "$.backend_note"),
         complete=rd.as_bool(o["complete"], "$.complete"),
         stop_reason=rd.opt_str(o["stop_reason"], "$.stop_reason"),
         properties=tuple(props),

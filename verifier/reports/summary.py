@@ -74,11 +74,25 @@ def seconds(s: float) -> str:
     return f"{s:.2f} s"
 
 
+BACKENDS = {"kernel": "kernel (native code)", "python": "python (generated Python code)",
+            "reference": "reference semantics"}
+
+
+def engine_line(result: CheckResult) -> str:
+    """``explicit, kernel (native code)``; with the reason when a faster path did not apply."""
+    if not result.backend:
+        return result.engine
+    line = f"{result.engine}, {BACKENDS.get(result.backend, result.backend)}"
+    if result.backend_note:
+        line += f"; {result.backend_note}"
+    return line
+
+
 def overview_facts(result: CheckResult) -> tuple[Fact, ...]:
     facts = [
         Fact("Model", result.model, literal=True),
         Fact("Spec", result.spec_path, literal=True),
-        Fact("Engine", result.engine),
+        Fact("Engine", engine_line(result)),
         Fact("Search", search_status(result)),
     ]
     if result.constants:
@@ -105,6 +119,8 @@ def statistics_facts(result: CheckResult) -> tuple[Fact, ...]:
     # Zero means "not recorded": reports meant to be byte-identical leave run
     # times and memory out.
     time = Fact("Time", seconds(s.seconds) if s.seconds > 0 else NOT_RECORDED)
+    if s.compile_seconds > 0:
+        time = Fact("Time", f"{seconds(s.seconds)} search, {seconds(s.compile_seconds)} compile")
     if result.engine == "bmc":
         return (Fact("Depth", f"{count(s.depth)} steps unrolled"), time)
     if result.engine == "k-induction":

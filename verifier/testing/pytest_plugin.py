@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from verifier import results as R
+from verifier.engine.options import ENGINE_CHOICES
 from verifier.testing.outcome import FAIL, INCONCLUSIVE, describe, outcome, property_text
 
 
@@ -35,7 +36,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--verifier-report-dir", metavar="DIR", default=None,
                     help="write the reports of models with a failing property under DIR/<model>/ "
                          "(default: reports/ under the root folder)")
-    group.addoption("--verifier-engine", choices=("auto", "compiled", "reference"), default="auto",
+    group.addoption("--verifier-engine", choices=ENGINE_CHOICES, default="auto",
                     help="successor computation for the explicit engine (default: auto)")
     group.addoption("--verifier-allow-inconclusive", action="store_true",
                     help="skip, rather than fail, properties a search limit left inconclusive")

@@ -1,0 +1,237 @@
+"""Stage 5 (kernel engine): the breadth-first search loop in native code.
+
+One function for every model, compiled once and cached: it calls a model's generated
+``expand``/``mon``/``cons`` through first-class function types (``sigs.py``). The
+seen-set is an open-addressing hash table of state ids (``tab``: id + 1, 0 = empty,
+linear probing) over the state table ``S`` (one row of int64 words per state, in
+discovery order, so ids are breadth-first and a level is a slice of rows); per state the
+parent id (``P``) and the ordinal of the transition that reached it (``R``). No Python
+object exists per state.
+
+``run`` expands the frontier rows ``pos..level_end`` in order and appends each new
+successor as the next row, exactly the order of the Python engine
+(``verifier/engine/explicit.py``), so ids, counts and counterexamples agree. It returns
+to Python when the level is done, its work budget is spent, or an array needs room
+(``st[ST_STATUS]`` says which), so limits, progress and Ctrl-C are handled between calls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from numba.core import types
+from numba.extending import intrinsic
+
+from verifier.engine.kernel import sigs
+
+# indices into the scalar state array ``st``
+POS, LEVEL_END, N, TMASK, STATUS, ERR_STATE, ERR_ORD, ERR_ACTION, DEADLOCK, TRANSITIONS, \
+    BUDGET, HAS_CONS, WANT_DEADLOCK, N_EDGES, RECORD_EDGES, N_ACTIVE, MAX_STATES, TLIMIT = range(18)
+ST_SIZE = 18
+
+# statuses
+DONE, BUDGET_SPENT, GROW_STATES, GROW_TABLE, GROW_OUT, GROW_EDGES, STATE_LIMIT = range(7)
+
+OVF = -(1 << 60)
+_M33 = (1 << 33) - 1
+_M29 = (1 << 29) - 1
+_C1 = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
+_C2 = -7723592293110705685  # 0x94D049BB133111EB as int64
+
+
+@intrinsic
+def row_ptr(typingctx, arr, i):  # type: ignore[no-untyped-def]
+    """The address of ``arr[i, 0]`` (a C-contiguous 2-D int64 array) or ``arr[i]`` (1-D)."""
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        a = context.make_array(signature.args[0])(context, builder, value=args[0])
+        stride = builder.extract_value(a.strides, 0)
+        offset = builder.mul(args[1], builder.sdiv(stride, context.get_constant(types.intp, 8)))
+        return builder.gep(a.data, [offset])
+    return sigs.PTR(arr, types.int64), codegen
+
+
+@njit(cache=True, inline="always")
+def _mix(z: int) -> int:
+    z = (z ^ ((z >> 31) & _M33)) * _C1
+    z = (z ^ ((z >> 29) & ((1 << 35) - 1))) * _C2
+    return z ^ ((z >> 32) & ((1 << 32) - 1))
+
+
+@njit(cache=True)
+def hash_row(R, i, words):  # type: ignore[no-untyped-def]
+    h = 0x2545F4914F6CDD1D
+    for k in range(words):
+        h = _mix(h ^ R[i, k])
+    return h
+
+
+@njit(cache=True)
+def lookup(S, tab, tmask, X, j, words):  # type: ignore[no-untyped-def]
+    """(id of the state X[j] in the table, or -1, and the free slot where it goes)."""
+    idx = hash_row(X, j, words) & tmask
+    while True:
+        v = tab[idx]
+        if v == 0:
+            return -1, idx
+        sid = v - 1
+        same = True
+        for k in range(words):
+            if S[sid, k] != X[j, k]:
+                same = False
+                break
+        if same:
+            return sid, idx
+        idx = (idx + 1) & tmask
+
+
+@njit(cache=True)
+def rehash(S, n, tab, words):  # type: ignore[no-untyped-def]
+    """Fill the empty table ``tab`` with the ids 0..n-1."""
+    tmask = tab.shape[0] - 1
+    for sid in range(n):
+        idx = hash_row(S, sid, words) & tmask
+        while tab[idx] != 0:
+            idx = (idx + 1) & tmask
+        tab[idx] = sid + 1
+
+
+@njit(cache=True, inline="always")
+def _monitor(mon, S, sid, st, act, fired, found):  # type: ignore[no-untyped-def]
+    if st[N_ACTIVE] > 0:
+        c = mon(row_ptr(S, sid), row_ptr(act, 0), row_ptr(fired, 0))
+        if c > 0:
+            for m in range(fired.shape[0]):
+                if fired[m] != 0:
+                    fired[m] = 0
+                    act[m] = 0
+                    found[m] = sid
+            st[N_ACTIVE] -= c
+
+
+@njit(cache=True)
+def add_initial(fns, S, P, R, tab, st, init, act, fired, found):  # type: ignore[no-untyped-def]
+    """Insert the initial states (rows of ``init``) in order; returns how many were new."""
+    words = S.shape[1]
+    tmask = st[TMASK]
+    n = st[N]
+    mon = fns[1]
+    for j in range(init.shape[0]):
+        sid, idx = lookup(S, tab, tmask, init, j, words)
+        if sid >= 0:
+            continue
+        for k in range(words):
+            S[n, k] = init[j, k]
+        tab[idx] = n + 1
+        P[n] = -1
+        R[n] = j
+        n += 1
+        _monitor(mon, S, n - 1, st, act, fired, found)
+    added = n - st[N]
+    st[N] = n
+    return added
+
+
+@njit(cache=True)
+def run(fns, S, P, R, tab, st, X, A, taken, enabled, stamp, act, fired, found,  # type: ignore[no-untyped-def]
+        esrc, edst, eord, eact):
+    """Expand frontier rows st[POS]..st[LEVEL_END]-1 (see the module doc)."""
+    expand, mon, cons = fns[0], fns[1], fns[2]
+    words = S.shape[1]
+    tmask = st[TMASK]
+    n = st[N]
+    pos = st[POS]
+    end = st[LEVEL_END]
+    budget = st[BUDGET]
+    rows = X.shape[0]
+    cap = S.shape[0]
+    tlimit = st[TLIMIT]
+    ecap = esrc.shape[0]
+    ne = st[N_EDGES]
+    record = st[RECORD_EDGES] != 0
+    status = DONE
+    while pos < end:
+        if budget <= 0:
+            status = BUDGET_SPENT
+            break
+        if n + rows > cap:
+            status = GROW_STATES
+            break
+        if n + rows > tlimit:
+            status = GROW_TABLE
+            break
+        if record and ne + rows > ecap:
+            status = GROW_EDGES
+            break
+        if st[MAX_STATES] >= 0 and n >= st[MAX_STATES]:
+            status = STATE_LIMIT
+            break
+        i = pos
+        if st[HAS_CONS] != 0 and cons(row_ptr(S, i)) != 1:
+            pos += 1
+            budget -= 1
+            continue
+        k = expand(row_ptr(S, i), row_ptr(X, 0), rows, row_ptr(A, 0))
+        if k == OVF:
+            status = GROW_OUT
+            break
+        st[TRANSITIONS] += k
+        for j in range(k):
+            a = A[j]
+            if a < 0:
+                a = -1 - a
+            taken[a] += 1
+            if stamp[a] != i + 1:
+                stamp[a] = i + 1
+                enabled[a] += 1
+        if k == 0 and st[WANT_DEADLOCK] != 0 and st[DEADLOCK] < 0:
+            st[DEADLOCK] = i
+        for j in range(k):
+            if A[j] < 0:
+                if st[ERR_STATE] < 0:
+                    st[ERR_STATE] = i
+                    st[ERR_ORD] = j
+                    st[ERR_ACTION] = -1 - A[j]
+                continue
+            sid, idx = lookup(S, tab, tmask, X, j, words)
+            if sid < 0:
+                sid = n
+                for w in range(words):
+                    S[n, w] = X[j, w]
+                tab[idx] = n + 1
+                P[n] = i
+                R[n] = j
+                n += 1
+                _monitor(mon, S, sid, st, act, fired, found)
+            if record:
+                esrc[ne] = i
+                edst[ne] = sid
+                eord[ne] = j
+                eact[ne] = A[j]
+                ne += 1
+        pos += 1
+        budget -= 1
+    st[N] = n
+    st[POS] = pos
+    st[N_EDGES] = ne
+    st[STATUS] = status
+    return status
+
+
+@njit(cache=True)
+def expand_one(fns, S, i, X, A):  # type: ignore[no-untyped-def]
+    """The transitions of one state (for tests and the labelled graph)."""
+    return fns[0](row_ptr(S, i), row_ptr(X, 0), X.shape[0], row_ptr(A, 0))
+
+
+@njit(cache=True)
+def monitor_one(fns, S, i, act, fired):  # type: ignore[no-untyped-def]
+    return fns[1](row_ptr(S, i), row_ptr(act, 0), row_ptr(fired, 0))
+
+
+@njit(cache=True)
+def constraint_one(fns, S, i):  # type: ignore[no-untyped-def]
+    return fns[2](row_ptr(S, i))
+
+
+def new_table(size: int) -> np.ndarray:  # type: ignore[type-arg]
+    return np.zeros(size, dtype=np.int32)

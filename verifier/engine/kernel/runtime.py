@@ -1,0 +1,48 @@
+"""Stage 5 (kernel engine): the small native helpers that generated kernels call.
+
+Plain numba functions over int64, compiled once and cached with the package. Generated
+code reaches them by fixed names (``_rt.popcount``...), never by anything a spec wrote.
+``NONE`` is the value of ``none`` in kernel code: no number a kernel computes comes near
+it, because the kernel generator refuses arithmetic whose bounds reach 2**62.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+NONE = -(1 << 62)
+LIMIT = 1 << 62  # |value| of any integer a kernel computes stays below this
+
+
+@njit(cache=True, inline="always")
+def popcount(x: int) -> int:
+    x = x - ((x >> 1) & 0x5555555555555555)
+    x = (x & 0x3333333333333333) + ((x >> 2) & 0x3333333333333333)
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0F
+    return ((x * 0x0101010101010101) >> 56) & 0xFF
+
+
+@njit(cache=True, inline="always")
+def lowbit(x: int) -> int:
+    """Index of the lowest set bit of a non-zero mask."""
+    i = 0
+    while (x >> i) & 1 == 0:
+        i += 1
+    return i
+
+
+@njit(cache=True, inline="always")
+def highbit(x: int) -> int:
+    """Index of the highest set bit of a non-zero mask below 2**63."""
+    i = 62
+    while (x >> i) & 1 == 0:
+        i -= 1
+    return i
+
+
+@njit(cache=True, inline="always")
+def span(lo: int, hi: int) -> int:
+    """The mask of bits lo..hi (empty when lo > hi); 0 <= lo, hi <= 62."""
+    if lo > hi:
+        return 0
+    return ((1 << (hi - lo + 1)) - 1) << lo

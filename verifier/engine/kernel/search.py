@@ -1,0 +1,253 @@
+"""Stage 5 (kernel engine): the breadth-first search on the native driver.
+
+Python holds the arrays and the loop over levels; the driver (``driver.py``) does the
+work. Between driver calls this module grows arrays, checks the state, depth, time and
+memory limits, prints progress and lets Ctrl-C through, exactly where the Python
+engine (``verifier/engine/explicit.py``) does, and it fills the same ``Exploration``, so
+verdicts, traces (replayed through the reference semantics) and reports are built by
+the same code for every engine.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from verifier.engine.explicit import Clock, Exploration, Found
+from verifier.engine.kernel import driver as D
+from verifier.engine.kernel.layout import KernelLayout, Leaf
+from verifier.engine.kernel.module import Kernel
+from verifier.engine.options import CheckOptions
+from verifier.lang import model as M
+from verifier.lang import semantics as sem
+
+MAX_IDS = (1 << 31) - 2   # state ids are int32 in the table and the parent links
+LOAD = 0.6                # the table grows past this load factor
+FIRST_BATCH = 2048
+TARGET_SECONDS = 0.1      # aim for driver calls of about this long
+
+
+@dataclass
+class Arrays:
+    S: Any
+    P: Any
+    R: Any
+    tab: Any
+    X: Any
+    A: Any
+    esrc: Any
+    edst: Any
+    eord: Any
+    eact: Any
+
+
+def _grow_rows(a: Any, rows: int) -> Any:
+    """``a`` with room for ``rows`` rows, in place where the allocator can (realloc)."""
+    try:
+        a.resize((rows,) + a.shape[1:], refcheck=False)
+        return a
+    except ValueError:
+        out = np.empty((rows,) + a.shape[1:], dtype=a.dtype)
+        out[:a.shape[0]] = a
+        return out
+
+
+class KernelSearch:
+    def __init__(self, model: M.Model, kernel: Kernel, layout: KernelLayout,
+                 monitors: tuple[M.Property, ...], opts: CheckOptions, record_edges: bool = False) -> None:
+        self.model = model
+        self.kernel = kernel
+        self.layout = layout
+        self.monitors = monitors
+        self.opts = opts
+        self.record_edges = record_edges
+        na = len(model.actions)
+        self.taken = np.zeros(max(1, na), dtype=np.int64)
+        self.enabled = np.zeros(max(1, na), dtype=np.int64)
+        self.stamp = np.zeros(max(1, na), dtype=np.int64)
+        nm = len(monitors)
+        self.act = np.ones(max(1, nm), dtype=np.int64)
+        if nm == 0:
+            self.act[0] = 0
+        self.fired = np.zeros(max(1, nm), dtype=np.int64)
+        self.found = np.full(max(1, nm), -1, dtype=np.int64)
+        self.st = np.zeros(D.ST_SIZE, dtype=np.int64)
+
+    def explore(self, stoppers: frozenset[int]) -> Exploration:
+        ex = Exploration()
+        clock = Clock(self.opts)
+        try:
+            self._bfs(ex, clock, stoppers)
+        except KeyboardInterrupt:
+            ex.complete = False
+            ex.stop_reason = "interrupted"
+        finally:
+            clock.done()
+        ex.seconds = clock.elapsed()
+        self._finish(ex)
+        return ex
+
+    # -- the arrays
+    def _alloc(self, n_init: int) -> None:
+        words = self.layout.words
+        cap = max(1 << 12, 2 * n_init)
+        tcap = 1 << max(13, (int(cap / LOAD) - 1).bit_length())
+        rows = 64
+        self.arr = Arrays(
+            S=np.zeros((cap, words), dtype=np.int64), P=np.zeros(cap, dtype=np.int32),
+            R=np.zeros(cap, dtype=np.uint16), tab=D.new_table(tcap),
+            X=np.zeros((rows, words), dtype=np.int64), A=np.zeros(rows, dtype=np.int64),
+            esrc=np.zeros(1 << 12 if self.record_edges else 0, dtype=np.int32),
+            edst=np.zeros(1 << 12 if self.record_edges else 0, dtype=np.int32),
+            eord=np.zeros(1 << 12 if self.record_edges else 0, dtype=np.int32),
+            eact=np.zeros(1 << 12 if self.record_edges else 0, dtype=np.int32))
+        st = self.st
+        st[D.TMASK] = tcap - 1
+        st[D.TLIMIT] = int(tcap * LOAD)
+        st[D.ERR_STATE] = -1
+        st[D.DEADLOCK] = -1
+        st[D.N_ACTIVE] = len(self.monitors)
+        st[D.HAS_CONS] = 1 if self.model.constraints else 0
+        st[D.WANT_DEADLOCK] = 1 if self.opts.deadlock else 0
+        st[D.RECORD_EDGES] = 1 if self.record_edges else 0
+        st[D.MAX_STATES] = self.opts.max_states if self.opts.max_states is not None else -1
+
+    def _grow(self, status: int) -> None:
+        a, st = self.arr, self.st
+        if status == D.GROW_STATES:
+            n = int(st[D.N])
+            need = n + a.X.shape[0]
+            cap = a.S.shape[0]
+            while cap < need:
+                cap = cap * 2 if cap < (1 << 24) else cap + cap // 2
+            if cap > MAX_IDS:
+                raise _TooMany()
+            a.S = _grow_rows(a.S, cap)
+            a.P = _grow_rows(a.P, cap)
+            a.R = _grow_rows(a.R, cap)
+        elif status == D.GROW_TABLE:
+            tcap = a.tab.shape[0] * 2
+            while int(tcap * LOAD) < int(st[D.N]) + a.X.shape[0]:
+                tcap *= 2
+            a.tab = None
+            tab = D.new_table(tcap)
+            D.rehash(a.S, int(st[D.N]), tab, self.layout.words)
+            a.tab = tab
+            st[D.TMASK] = tcap - 1
+            st[D.TLIMIT] = int(tcap * LOAD)
+        elif status == D.GROW_OUT:
+            rows = a.X.shape[0] * 4
+            if rows > 65536 and a.R.dtype == np.uint16:
+                a.R = a.R.astype(np.uint32)
+            a.X = np.zeros((rows, self.layout.words), dtype=np.int64)
+            a.A = np.zeros(rows, dtype=np.int64)
+        elif status == D.GROW_EDGES:
+            need = int(st[D.N_EDGES]) + a.X.shape[0]
+            cap = max(need, a.esrc.shape[0] * 2)
+            a.esrc = _grow_rows(a.esrc, cap)
+            a.edst = _grow_rows(a.edst, cap)
+            a.eord = _grow_rows(a.eord, cap)
+            a.eact = _grow_rows(a.eact, cap)
+
+    # -- the search
+    def _bfs(self, ex: Exploration, clock: Clock, stoppers: frozenset[int]) -> None:
+        init_states = sem.initial_states(self.model)
+        init = np.array([self.layout.encode(s) for s in init_states], dtype=np.int64).reshape(
+            len(init_states), self.layout.words)
+        self._alloc(len(init_states))
+        a, st, opts = self.arr, self.st, self.opts
+        fns = self.kernel.fns
+        D.add_initial(fns, a.S, a.P, a.R, a.tab, st, init, self.act, self.fired, self.found)
+        ex.level_base.append(0)
+        self.levels = [0, int(st[D.N])]
+        budget = FIRST_BATCH
+        stop = self._stopping(stoppers)
+        while self.levels[-1] > self.levels[-2] and not stop:
+            if opts.max_depth is not None and ex.depth >= opts.max_depth:
+                ex.complete, ex.stop_reason = False, f"depth limit ({opts.max_depth})"
+                return
+            st[D.POS] = self.levels[-2]
+            st[D.LEVEL_END] = self.levels[-1]
+            while True:
+                st[D.BUDGET] = budget
+                t0 = time.perf_counter()
+                status = D.run(fns, a.S, a.P, a.R, a.tab, st, a.X, a.A, self.taken, self.enabled,
+                               self.stamp, self.act, self.fired, self.found, a.esrc, a.edst, a.eord, a.eact)
+                dt = time.perf_counter() - t0
+                if status == D.DONE:
+                    break
+                if status == D.BUDGET_SPENT:
+                    budget = max(256, min(1 << 22, int(budget * TARGET_SECONDS / max(dt, 1e-4))))
+                elif status == D.STATE_LIMIT:
+                    ex.complete, ex.stop_reason = False, f"state limit ({opts.max_states:,})"
+                    return
+                else:
+                    try:
+                        self._grow(status)
+                    except _TooMany:
+                        ex.complete, ex.stop_reason = False, f"state limit ({MAX_IDS:,}, the kernel's most)"
+                        return
+                    a = self.arr
+                n = int(st[D.N])
+                clock.progress(n, self.levels[-1] - int(st[D.POS]), ex.depth)
+                reason = clock.limit(n)
+                if reason:
+                    ex.complete, ex.stop_reason = False, reason
+                    return
+            n = int(st[D.N])
+            if n > self.levels[-1]:
+                ex.level_base.append(self.levels[-1])
+                ex.depth += 1
+            self.levels.append(n)
+            stop = self._stopping(stoppers)
+            reason = clock.limit(n)
+            if reason:
+                ex.complete, ex.stop_reason = False, reason
+                return
+        if stop:
+            ex.complete, ex.stop_reason = False, "stopped at the first violation"
+
+    def _stopping(self, stoppers: frozenset[int]) -> bool:
+        if not self.opts.stop_at_first:
+            return False
+        st = self.st
+        if st[D.ERR_STATE] >= 0 or (self.opts.deadlock and st[D.DEADLOCK] >= 0):
+            return True
+        return any(self.found[m] >= 0 for m in stoppers)
+
+    def _finish(self, ex: Exploration) -> None:
+        a, st = self.arr, self.st
+        n = int(st[D.N])
+        ex.states = n
+        ex.transitions = int(st[D.TRANSITIONS])
+        bases = ex.level_base
+        ends = bases[1:] + [n]
+        ex.parents = [a.P[lo:hi] for lo, hi in zip(bases, ends)]
+        ex.ordinals = [a.R[lo:hi] for lo, hi in zip(bases, ends)]
+        for m in range(len(self.monitors)):
+            if self.found[m] >= 0:
+                ex.found[m] = Found(int(self.found[m]))
+        if st[D.DEADLOCK] >= 0:
+            ex.deadlock = Found(int(st[D.DEADLOCK]))
+        if st[D.ERR_STATE] >= 0:
+            ex.error = Found(int(st[D.ERR_STATE]), (int(st[D.ERR_ORD]), int(st[D.ERR_ACTION]), ""))
+        ex.store_bytes = n * self.layout.words * 8 + a.tab.nbytes
+        ex.fault_combos = self._combos(n)
+
+    def _combos(self, n: int) -> set[tuple[int, ...]]:
+        if not self.model.counters or n == 0:
+            return set()
+        cols = []
+        for c in self.model.counters:
+            w, sh, b = self.layout.places[c.var]
+            assert isinstance(b, Leaf)
+            cols.append((self.arr.S[:n, w] >> sh) & ((1 << b.width) - 1))
+        uniq = np.unique(np.stack(cols, axis=1), axis=0)
+        return {tuple(int(x) for x in row) for row in uniq}
+
+
+class _TooMany(Exception):
+    pass

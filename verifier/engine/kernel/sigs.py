@@ -1,0 +1,53 @@
+"""Stage 5 (kernel engine): the signatures of a model's generated functions and of the driver.
+
+The driver (``verifier/engine/kernel/driver.py``) is compiled once for these types and
+calls each model's functions through first-class function types, so a new model
+compiles only its own code, and the driver comes from numba's cache.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numba.experimental.function_type  # noqa: F401  (registers typeof for native functions)
+from numba import types
+from numba.core.errors import NumbaExperimentalFeatureWarning
+
+# numba marks first-class function types experimental; the kernel's use of them is tested
+warnings.filterwarnings("ignore", category=NumbaExperimentalFeatureWarning)
+
+STATES = types.int64[:, ::1]
+I64 = types.int64[::1]
+I32 = types.int32[::1]
+PTR = types.CPointer(types.int64)
+
+# A model's functions take pointers (C calling convention), so that code compiled by
+# LLVM directly (``lower.py``) and by numba can both be called:
+# expand(S, O, rows, A) -> n: the transitions of the state at S (its words) into the
+# first n rows of O (rows of W words, ``rows`` of them), their actions into A;
+SIG_EXPAND = types.int64(PTR, PTR, types.int64, PTR)
+# mon(S, active, fired) -> how many active monitors fire in the state (fired[j] set);
+SIG_MON = types.int64(PTR, PTR, PTR)
+# cons(S) -> 1 when every constraint holds in the state (else it is not expanded).
+SIG_CONS = types.int64(PTR)
+
+FNS = types.Tuple((types.FunctionType(SIG_EXPAND), types.FunctionType(SIG_MON),
+                   types.FunctionType(SIG_CONS)))
+# the ordinal of the transition that reached a state: uint16 while states have fewer
+# than 65,536 transitions, else uint32
+ORDINALS = (types.uint16[::1], types.uint32[::1])
+
+
+def run_signatures() -> list[object]:
+    return [types.int64(FNS, STATES, I32, r, I32, I64, STATES, I64, I64, I64, I64, I64, I64, I64,
+                        I32, I32, I32, I32) for r in ORDINALS]
+
+
+def initial_signatures() -> list[object]:
+    return [types.int64(FNS, STATES, I32, r, I32, I64, STATES, I64, I64, I64) for r in ORDINALS]
+
+
+EXPAND_ONE = types.int64(FNS, STATES, types.int64, STATES, I64)
+MON_ONE = types.int64(FNS, STATES, types.int64, I64, I64)
+CONS_ONE = types.int64(FNS, STATES, types.int64)
+REHASH = types.void(STATES, types.int64, I32, types.int64)
