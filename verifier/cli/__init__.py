@@ -1,9 +1,9 @@
 """The command line (the last stage): ``verifier check | fmt | graph | report | prove | fuzz |
-simulate``.
+simulate | replay``.
 
 ``main`` is the console script (``verifier = "verifier.cli:main"``) and ``python -m
 verifier``: it hands each command to its module, one module per command (``check``,
-``fmt``, ``graph``, ``report``, ``prove``, ``fuzz``, ``simulate``)
+``fmt``, ``graph``, ``report``, ``prove``, ``fuzz``, ``simulate``, ``replay``)
 on the shared ``common`` (exit codes,
 flag types, targets, property names, the summary table), and it is the last line of
 defence: no Python traceback reaches a user, an interrupt is inconclusive (exit 3) and
@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (("report", "re-render a saved result.json (verifier/cli/report.py)"),
                        ("prove", "symbolic checks with Z3: --bmc K, --induction, --kinduction K, --chc"),
                        ("fuzz", "search large models by random behaviours (Hypothesis)"),
-                       ("simulate", "seeded random walks that check invariants, for large models")):
+                       ("simulate", "seeded random walks that check invariants, for large models"),
+                       ("replay", "check an observed log (JSON lines, or vendor lines) against a spec")):
         sub.add_parser(name, help=text, add_help=False).add_argument("rest", nargs=argparse.REMAINDER)
     return p
 
@@ -84,6 +85,10 @@ def _main(argv: list[str]) -> int:
         from verifier.cli.simulate import simulate_main
 
         return simulate_main(argv[1:])
+    if argv and argv[0] == "replay":
+        from verifier.cli.replay import replay_main
+
+        return replay_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
