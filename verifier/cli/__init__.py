@@ -1,9 +1,9 @@
 """The command line (the last stage): ``verifier check | fmt | graph | report | prove | fuzz |
-simulate | replay``.
+simulate | replay | explore``.
 
 ``main`` is the console script (``verifier = "verifier.cli:main"``) and ``python -m
 verifier``: it hands each command to its module, one module per command (``check``,
-``fmt``, ``graph``, ``report``, ``prove``, ``fuzz``, ``simulate``, ``replay``)
+``fmt``, ``graph``, ``report``, ``prove``, ``fuzz``, ``simulate``, ``replay``, ``explore``)
 on the shared ``common`` (exit codes,
 flag types, targets, property names, the summary table), and it is the last line of
 defence: no Python traceback reaches a user, an interrupt is inconclusive (exit 3) and
@@ -37,7 +37,8 @@ def _parser() -> argparse.ArgumentParser:
                        ("prove", "symbolic checks with Z3: --bmc K, --induction, --kinduction K, --chc"),
                        ("fuzz", "search large models by random behaviours (Hypothesis)"),
                        ("simulate", "seeded random walks that check invariants, for large models"),
-                       ("replay", "check an observed log (JSON lines, or vendor lines) against a spec")):
+                       ("replay", "check an observed log (JSON lines, or vendor lines) against a spec"),
+                       ("explore", "walk a spec step by step in a local web page")):
         sub.add_parser(name, help=text, add_help=False).add_argument("rest", nargs=argparse.REMAINDER)
     return p
 
@@ -89,6 +90,10 @@ def _main(argv: list[str]) -> int:
         from verifier.cli.replay import replay_main
 
         return replay_main(argv[1:])
+    if argv and argv[0] == "explore":
+        from verifier.cli.explore import explore_main
+
+        return explore_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
