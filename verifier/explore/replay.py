@@ -317,9 +317,10 @@ def result(model: M.Model, out: ReplayOutcome, log_name: str) -> R.CheckResult:
                     seconds=round(out.seconds, 3), initial_states=len(sem.initial_states(model)),
                     peak_memory_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
     consts = tuple((n, T.display(ty, v)) for n, v, ty in model.constants)
-    stop = (f"replay of {log_name}: {len(out.events)} events, up to "
-            f"{'several' if out.verdict == UNDECIDED else 'the allowed'} unobserved steps "
-            f"({', '.join(out.hidden) or 'none'}) before each")
+    stop = (f"{log_name}: {len(out.events)} events, unobserved steps of "
+            f"{', '.join(out.hidden) or 'no action'} inserted before them")
+    if out.verdict == UNDECIDED:
+        stop += f"; stopped: {out.reason}"
     return R.CheckResult(model=model.name, spec_path=model.path, engine="replay",
                          complete=out.verdict != UNDECIDED, stop_reason=stop, properties=(prop,),
                          stats=stats, constants=consts)
