@@ -32,8 +32,9 @@ LAYOUT: list[tuple[str, int]] = [
     ("verifier/reports/", 5),            # results -> text, Markdown, HTML, JSON, ITF
     ("verifier/testing/", 6),            # strategies, fuzzing, conformance, CI outputs, plugin
     ("verifier/pytest_plugin.py", 6),    # the plugin's registered name
-    ("verifier/cli/", 7),                # one module per command
-    ("verifier/__main__.py", 7),
+    ("verifier/explore/", 7),            # explorer page, simulation, replay of logs
+    ("verifier/cli/", 8),                # one module per command
+    ("verifier/__main__.py", 8),
 ]
 MAX_LINES = 600
 

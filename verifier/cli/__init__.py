@@ -1,12 +1,14 @@
-"""The command line (the last stage): ``verifier check | fmt | graph | report | prove | fuzz``.
+"""The command line (the last stage): ``verifier check | fmt | graph | report | prove | fuzz |
+simulate | replay | explore``.
 
 ``main`` is the console script (``verifier = "verifier.cli:main"``) and ``python -m
 verifier``: it hands each command to its module, one module per command (``check``,
-``fmt``, ``graph``, ``report``, ``prove``, ``fuzz``) on the shared ``common`` (exit codes,
+``fmt``, ``graph``, ``report``, ``prove``, ``fuzz``, ``simulate``, ``replay``, ``explore``)
+on the shared ``common`` (exit codes,
 flag types, targets, property names, the summary table), and it is the last line of
 defence: no Python traceback reaches a user, an interrupt is inconclusive (exit 3) and
 an unexpected exception an internal error (exit 4). ``check``, ``fmt`` and ``graph`` add
-their flags to the main parser; ``report``, ``prove`` and ``fuzz`` parse their own.
+their flags to the main parser; the others parse their own.
 """
 
 from __future__ import annotations
@@ -30,10 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=UsageParser)
     for command in (check, fmt, graph):
         command.add_parser(sub)
-    # These three parse their own flags (see their modules); listed here for --help.
+    # These parse their own flags (see their modules); listed here for --help.
     for name, text in (("report", "re-render a saved result.json (verifier/cli/report.py)"),
                        ("prove", "symbolic checks with Z3: --bmc K, --induction, --kinduction K, --chc"),
-                       ("fuzz", "search large models by random behaviours (Hypothesis)")):
+                       ("fuzz", "search large models by random behaviours (Hypothesis)"),
+                       ("simulate", "seeded random walks that check invariants, for large models"),
+                       ("replay", "check an observed log (JSON lines, or vendor lines) against a spec"),
+                       ("explore", "walk a spec step by step in a local web page")):
         sub.add_parser(name, help=text, add_help=False).add_argument("rest", nargs=argparse.REMAINDER)
     return p
 
@@ -77,6 +82,18 @@ def _main(argv: list[str]) -> int:
         from verifier.cli.prove import prove_main
 
         return prove_main(argv[1:])
+    if argv and argv[0] == "simulate":
+        from verifier.cli.simulate import simulate_main
+
+        return simulate_main(argv[1:])
+    if argv and argv[0] == "replay":
+        from verifier.cli.replay import replay_main
+
+        return replay_main(argv[1:])
+    if argv and argv[0] == "explore":
+        from verifier.cli.explore import explore_main
+
+        return explore_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

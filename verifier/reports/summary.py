@@ -140,6 +140,8 @@ def statistics_facts(result: CheckResult) -> tuple[Fact, ...]:
 
 
 def search_status(result: CheckResult) -> str:
+    if result.engine == "replay":  # `verifier replay`: only the states that explain a log
+        return f"trace validation, {result.stop_reason or 'of a log'}"
     if not result.complete:
         return f"incomplete: {result.stop_reason or 'stopped early'}"
     if result.engine == "bmc":

@@ -37,7 +37,7 @@ from verifier.testing.strategies import (
     instance_transitions,
 )
 
-__all__ = ["FuzzOptions", "fuzz"]
+__all__ = ["FuzzOptions", "fuzz", "polish", "recheck"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,18 +341,19 @@ def fuzz(model: M.Model, opts: FuzzOptions, *, expect: dict[str, str] | None = N
     except _Found as f:
         found = (backend.behaviour(f.walk), f.prop)
     if found is not None:
-        _recheck(model, found[0], found[1], invariants)
+        recheck(model, found[0], found[1], invariants)
         if opts.shrink:
-            found = (_polish(model, found[0], found[1], invariants), found[1])
+            found = (polish(model, found[0], found[1], invariants), found[1])
     seconds = time.perf_counter() - t0
     shown = {name: backend.behaviour(w).prefix(k) for name, (w, k) in witnesses.items()}
     return _result(model, opts, monitors, found, shown, run, backend, seconds, expect or {})
 
 
-def _polish(model: M.Model, b: Behaviour, prop: str | None,
-            invariants: list[M.Property]) -> Behaviour:
+def polish(model: M.Model, b: Behaviour, prop: str | None,
+           invariants: list[M.Property]) -> Behaviour:
     """Delete single steps while the violation remains (Hypothesis may stop in a local
-    minimum of its choice sequence; this makes the trace 1-minimal). Each candidate is
+    minimum of its choice sequence; this makes the trace 1-minimal); ``prop`` None keeps
+    the final run-time error instead. Also the last pass of ``verifier simulate``. Each candidate is
     replayed action by action through the reference semantics, which is cheap for a
     short trace."""
     target = next((p for p in invariants if p.name == prop), None)
@@ -397,7 +398,7 @@ def _polish(model: M.Model, b: Behaviour, prop: str | None,
     return b
 
 
-def _recheck(model: M.Model, b: Behaviour, prop: str | None, invariants: list[M.Property]) -> None:
+def recheck(model: M.Model, b: Behaviour, prop: str | None, invariants: list[M.Property]) -> None:
     """The find, rebuilt by the reference semantics, must show the same violation."""
     from verifier.engine.trace import ReplayMismatch
 
