@@ -2,7 +2,8 @@
 
 Each spec from ``verifier.testing.strategies.specs()`` is explored by a small, obviously
 correct breadth-first search written here over ``semantics.successors`` (the reference
-semantics), and by the explicit engine twice: on the compiled fast path when the
+semantics), and by the explicit engine three ways: on the kernel engine (native code,
+which must apply to every generated spec), on the compiled Python stepper when the
 compiler supports the spec (``compiled="auto"``) and on the reference stepper
 (``compiled="off"``). They must agree on the distinct-state count, every verdict, and
 the length of every trace (breadth-first: the shortest); every engine trace must
@@ -127,9 +128,9 @@ def test_engines_agree_with_reference_bfs(text: str, fault_cap: bool) -> None:
     model = load(text, fault_cap)
     ref = reference_bfs(model)
     want = expected_verdicts(model, ref)
-    for mode in ("auto", "off"):
-        result = run_check(model, CheckOptions(compiled=mode))
-        agree(model, result, want, len(ref.dist), f"compiled={mode}\n{text}")
+    for kernel, compiled in (("on", "auto"), ("off", "auto"), ("off", "off")):
+        result = run_check(model, CheckOptions(kernel=kernel, compiled=compiled))
+        agree(model, result, want, len(ref.dist), f"kernel={kernel} compiled={compiled}\n{text}")
 
 
 @settings(max_examples=15)

@@ -16,7 +16,10 @@ from verifier.lang.parser import parse
 from verifier.reports.text import render_text
 
 ROOT = Path(__file__).resolve().parents[2]
-ENGINES = ("auto", "off")
+# the three successor computations: native kernel, generated Python, reference semantics
+BACKENDS = {"kernel": {"kernel": "on"}, "python": {"kernel": "off", "compiled": "auto"},
+            "reference": {"kernel": "off", "compiled": "off"}}
+ENGINES = tuple(BACKENDS)
 
 
 def model_of(text: str, **kw: object):  # type: ignore[no-untyped-def]
@@ -35,7 +38,7 @@ def test_mutex_counts_pinned(engine: str, n: int, states: int, transitions: int)
     # states 2^n + n 2^(n-1); transitions n 2^n + n (2^(n-1) + (n-1) 2^(n-2)).
     text = (ROOT / "specs/mutex.fsl").read_text()
     m = check_spec(parse(text, "mutex.fsl"), text, constants={"N": n})
-    r = run_check(m, CheckOptions(compiled=engine))
+    r = run_check(m, CheckOptions(**BACKENDS[engine]))
     assert (r.stats.states, r.stats.transitions) == (states, transitions)
     assert verdicts(r) == {"MutualExclusion": R.HOLDS, "SomeoneEnters": R.HOLDS}
     assert r.complete
@@ -60,7 +63,7 @@ invariant MutualExclusion: count(p in Proc: pc[p] == critical) <= 1
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_broken_mutex_shortest_counterexample(engine: str) -> None:
-    r = run_check(model_of(BROKEN_MUTEX), CheckOptions(compiled=engine))
+    r = run_check(model_of(BROKEN_MUTEX), CheckOptions(**BACKENDS[engine]))
     (p,) = r.properties
     assert p.verdict == R.VIOLATED and p.trace is not None
     # Request(0), Request(1), Enter(0), Enter(1): four steps is the shortest.
@@ -81,7 +84,7 @@ reachable BothDown: forall s in Server: not up[s]
 @pytest.mark.parametrize("engine", ENGINES)
 def test_runtime_error_is_reported_with_trace(engine: str) -> None:
     # crashes is 0..1, so a second crash is an out-of-domain assignment
-    r = run_check(model_of(FAULTY), CheckOptions(compiled=engine))
+    r = run_check(model_of(FAULTY), CheckOptions(**BACKENDS[engine]))
     err = [p for p in r.properties if p.kind == R.RUNTIME]
     assert len(err) == 1 and err[0].trace is not None
     assert err[0].trace.steps[-1].state is None
@@ -92,19 +95,19 @@ def test_runtime_error_is_reported_with_trace(engine: str) -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_fault_caps_bound_faults(engine: str) -> None:
     m = model_of(FAULTY.replace("crashes = crashes + 1", "skip"), faults={"Crash": 1})
-    r = run_check(m, CheckOptions(compiled=engine))
+    r = run_check(m, CheckOptions(**BACKENDS[engine]))
     v = verdicts(r)
     assert v["SomeoneUp"] == R.HOLDS and v["BothDown"] == R.VACUOUS
     assert r.fault_combinations == ((("Crash", 0),), (("Crash", 1),))
     m2 = model_of(FAULTY.replace("crashes = crashes + 1", "skip"), faults={"Crash": 2})
-    r2 = run_check(m2, CheckOptions(compiled=engine))
+    r2 = run_check(m2, CheckOptions(**BACKENDS[engine]))
     assert verdicts(r2)["SomeoneUp"] == R.VIOLATED
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_deadlock_detection(engine: str) -> None:
     text = "var x: 0..3 = 0\naction Inc { require x < 2  x = x + 1 }\ninvariant Ok: x <= 3\n"
-    r = run_check(model_of(text), CheckOptions(compiled=engine, deadlock=True))
+    r = run_check(model_of(text), CheckOptions(**BACKENDS[engine], deadlock=True))
     dl = [p for p in r.properties if p.kind == R.DEADLOCK][0]
     assert dl.verdict == R.VIOLATED and dl.trace is not None and len(dl.trace.steps) == 2
 
@@ -112,7 +115,7 @@ def test_deadlock_detection(engine: str) -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_state_limit_is_inconclusive_never_holds(engine: str) -> None:
     m = load_spec(ROOT / "specs/mutex.fsl")
-    r = run_check(m, CheckOptions(compiled=engine, max_states=5))
+    r = run_check(m, CheckOptions(**BACKENDS[engine], max_states=5))
     assert not r.complete and r.stop_reason and "state limit" in r.stop_reason
     assert verdicts(r)["MutualExclusion"] == R.INCONCLUSIVE
 
@@ -120,17 +123,21 @@ def test_state_limit_is_inconclusive_never_holds(engine: str) -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_depth_limit(engine: str) -> None:
     m = load_spec(ROOT / "specs/mutex.fsl")
-    r = run_check(m, CheckOptions(compiled=engine, max_depth=1))
+    r = run_check(m, CheckOptions(**BACKENDS[engine], max_depth=1))
     assert not r.complete and "depth limit" in (r.stop_reason or "")
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", ("auto", "reference"))
 def test_constraint_bounds_unbounded_int(engine: str) -> None:
     text = ("var epoch: int = 0\naction Bump { epoch = epoch + 1 }\n"
             "constraint Small: epoch <= 3\ninvariant Pos: epoch >= 0\nreachable Four: epoch == 4\n")
-    r = run_check(model_of(text), CheckOptions(compiled=engine))
+    r = run_check(model_of(text), CheckOptions(**BACKENDS.get(engine, {})))
     assert r.stats.states == 5  # 0..3 expanded, 4 reached and checked but not expanded
     assert verdicts(r) == {"Pos": R.HOLDS, "Four": R.HOLDS}
+    # an unbounded int has no fixed-width layout: the output says why the fast paths fell back
+    assert r.backend == "reference"
+    if engine == "auto":
+        assert r.backend_note is not None and "int is not finite" in r.backend_note
 
 
 def test_unbounded_int_without_constraint_is_refused() -> None:
@@ -141,7 +148,7 @@ def test_unbounded_int_without_constraint_is_refused() -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_coverage_counts(engine: str) -> None:
     text = "var x: 0..2 = 0\naction Inc { require x < 2  x = x + 1 }\naction Never { require x > 5 }\n"
-    r = run_check(model_of(text), CheckOptions(compiled=engine))
+    r = run_check(model_of(text), CheckOptions(**BACKENDS[engine]))
     cov = {c.name: (c.enabled, c.taken) for c in r.coverage}
     assert cov == {"Inc": (2, 2), "Never": (0, 0)}
     assert "Never" in render_text(r)  # flagged as never enabled
@@ -150,10 +157,10 @@ def test_coverage_counts(engine: str) -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_stop_at_first(engine: str) -> None:
     text = BROKEN_MUTEX + "invariant AlsoBroken: not (exists p in Proc: pc[p] == waiting)\n"
-    r = run_check(model_of(text), CheckOptions(compiled=engine, stop_at_first=True))
+    r = run_check(model_of(text), CheckOptions(**BACKENDS[engine], stop_at_first=True))
     v = verdicts(r)
     assert v["AlsoBroken"] == R.VIOLATED and v["MutualExclusion"] == R.INCONCLUSIVE
-    r2 = run_check(model_of(text), CheckOptions(compiled=engine))
+    r2 = run_check(model_of(text), CheckOptions(**BACKENDS[engine]))
     assert verdicts(r2) == {"MutualExclusion": R.VIOLATED, "AlsoBroken": R.VIOLATED}
 
 
@@ -200,6 +207,6 @@ def test_states_wider_than_63_bits(engine: str) -> None:
     text = ("type I = 0..39\nvar v: I -> 0..3 = {i: 0 for i in I}\nvar k: 0..3 = 0\n"
             "action Set(x: 0..1) { require k < 3  v[x * 39] = k + 1  k = k + 1 }\n"
             "invariant Small: v[0] <= 3\n")
-    r = run_check(model_of(text), CheckOptions(compiled=engine))
+    r = run_check(model_of(text), CheckOptions(**BACKENDS[engine]))
     # (v[0], v[39]) after k steps: 1, 2, 4 and 6 distinct states; 7 states with 2 moves each
     assert (r.stats.states, r.stats.transitions) == (13, 14)

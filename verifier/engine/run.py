@@ -72,8 +72,14 @@ def run_check(model: M.Model, opts: CheckOptions, *,
         return result
     from verifier.engine.liveness import check_liveness
 
+    graph = None
+    if isinstance(search, _Searched) and search.search.edges_kept:
+        from verifier.engine.kernel.graph import KernelView, labelled_graph
+
+        graph = labelled_graph(search.search)
+        stepper = KernelView(search.search, search.conditions)  # type: ignore[assignment]
     extra = check_liveness(model, live, opts, expect or {}, complete=ex.complete,
-                           states=ex.states, stepper=stepper)
+                           states=ex.states, stepper=stepper, graph=graph)
     return dataclasses.replace(result, properties=result.properties + tuple(extra))
 
 
@@ -82,6 +88,8 @@ class _Searched:
     ex: Exploration
     coverage: tuple[list[int], list[int]]
     compile_seconds: float
+    search: Any        # the KernelSearch, for the liveness check's graph
+    conditions: dict[M.Expr, int]
 
 
 def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: CheckOptions,
@@ -94,8 +102,9 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
     why = K.unavailable()
     prepared = None
     if why is None:
+        live = select_liveness(model, opts.properties)
         try:
-            prepared = K.prepare(model, monitors)
+            prepared = K.prepare(model, monitors, K.liveness_conditions(live))
         except K.Unsupported as e:
             why = str(e)
     if prepared is None:
@@ -106,7 +115,8 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
         return f"the kernel engine does not apply: {why}"
     from verifier.engine.kernel.search import KernelSearch
 
-    ks = KernelSearch(model, prepared.kernel, prepared.layout, monitors, opts)  # type: ignore[arg-type]
+    ks = KernelSearch(model, prepared.kernel, prepared.layout, monitors, opts,  # type: ignore[arg-type]
+                      record_edges=bool(live))
     try:
         ex = ks.explore(stoppers)
     except sem.EvalError as err:
@@ -115,7 +125,7 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
                           "E120") from None
     coverage = ([int(x) for x in ks.enabled[:len(model.actions)]],
                 [int(x) for x in ks.taken[:len(model.actions)]])
-    return _Searched(ex, coverage, prepared.compile_seconds)
+    return _Searched(ex, coverage, prepared.compile_seconds, ks, prepared.conditions)
 
 
 def _search_python(model: M.Model, monitors: tuple[M.Property, ...], opts: CheckOptions,

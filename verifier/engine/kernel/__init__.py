@@ -37,12 +37,32 @@ class Prepared:
     layout: object          # layout.KernelLayout
     digest: str
     compile_seconds: float
+    conditions: dict[M.Expr, int]  # the liveness conditions with a kernel function
 
 
-def prepare(model: M.Model, monitors: tuple[M.Property, ...]) -> Prepared:
+def liveness_conditions(props: tuple[M.Liveness, ...]) -> tuple[tuple[M.Expr, tuple[M.Param, ...]], ...]:
+    """The conditions the liveness check evaluates on every state, with their parameters."""
+    out = []
+    for p in props:
+        out += [(p.trigger, p.params), (p.goal, p.params)]
+        if p.keep is not None:
+            out.append((p.keep, p.params))
+    return tuple(out)
+
+
+def prepare(model: M.Model, monitors: tuple[M.Property, ...],
+            conds: tuple[tuple[M.Expr, tuple[M.Param, ...]], ...] = ()) -> Prepared:
+    """The compiled kernel; with ``conds`` when the kernel translates them all, else
+    without (``Prepared.conditions`` says which)."""
     from verifier.engine.kernel.module import generate, load
 
     t0 = time.perf_counter()
-    src = generate(model, monitors)
+    try:
+        src = generate(model, monitors, conds)
+    except Unsupported:
+        if not conds:
+            raise
+        src = generate(model, monitors)  # the liveness check evaluates them itself
     kernel = load(src)
-    return Prepared(kernel, src.layout, src.digest, time.perf_counter() - t0)
+    index = {cond: k for k, (cond, _) in enumerate(conds)} if src.conditions else {}
+    return Prepared(kernel, src.layout, src.digest, time.perf_counter() - t0, index)

@@ -155,6 +155,8 @@ class Composites(Reps):
         when the value lies outside it)."""
         if is_composite(lay):
             return self.value(e, lay)
+        if isinstance(lay, T.OptionTy) and is_composite(lay.inner):
+            return self.encode(lay, self.optional(e, lay.inner))
         c = self.gen(e)
         static = self.bounds.elem_lay(e)
         if is_option(e.ty) and not is_option(lay):
@@ -168,6 +170,17 @@ class Composites(Reps):
             c = self.let(c)
             self.failing(f"not {self.contains(lay, c, static)}")
         return self.encode(lay, c)
+
+    def optional(self, e: M.Expr, inner: T.Ty) -> str:
+        """The crep of ``e`` as an optional composite of layout ``inner``: its encoding in
+        ``inner``, or NONE."""
+        if isinstance(e, M.EConst) and e.value is None:
+            return str(NONE)
+        if not is_option(e.ty):
+            return self.value(e, inner)
+        if self.bounds.lay(e) != T.OptionTy(inner) and self.bounds.lay(e) != inner:
+            raise Unsupported("optional composite values of different layouts")
+        return self.gen(e)
 
     def map_comp(self, slot: int, body: M.Expr, lay: T.MapTy) -> str:
         n = T.size(lay.dom)

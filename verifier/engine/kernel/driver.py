@@ -235,3 +235,15 @@ def constraint_one(fns, S, i):  # type: ignore[no-untyped-def]
 
 def new_table(size: int) -> np.ndarray:  # type: ignore[type-arg]
     return np.zeros(size, dtype=np.int32)
+
+
+@njit(cache=True)
+def truth_all(fn, S, n, P, out):  # type: ignore[no-untyped-def]
+    """out[i] = fn(state i, P) for the first n states; how many were -1 (errors)."""
+    errors = 0
+    for i in range(n):
+        r = fn(row_ptr(S, i), row_ptr(P, 0))
+        out[i] = r
+        if r < 0:
+            errors += 1
+    return errors

@@ -19,6 +19,7 @@ from verifier.lang import model as M
 from verifier.lang import typesys as T
 
 MAX_CODE_LINES = 200_000
+PROBE = "return -7"  # the error exit while testing whether code can fail
 
 
 def lit(x: int) -> str:
@@ -81,6 +82,9 @@ class Emitter:
         self.out: list[str] = []
         self.ind = "    "
         self.fail = "return -1"
+        # closed quantifiers already computed for this state (``expr.memoized``), or
+        # None where the code may read a state that changed
+        self.memo: dict[M.Expr, str] | None = None
 
     def emit(self, line: str) -> None:
         self.out.append(self.ind + line)

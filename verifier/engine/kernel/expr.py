@@ -15,10 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from verifier.engine.kernel.composite import Composites
-from verifier.engine.kernel.emit import lit, mask
+from verifier.engine.kernel.emit import PROBE, lit, mask
 from verifier.engine.kernel.layout import Leaf
-from verifier.engine.kernel.runtime import NONE
-from verifier.engine.kernel.values import Unsupported, is_composite, is_option, strip, type_interval
+from verifier.engine.kernel.runtime import NONE, UNSET
+from verifier.engine.kernel.values import (
+    Unsupported,
+    free_slots,
+    is_composite,
+    is_option,
+    strip,
+    type_interval,
+)
 from verifier.lang import model as M
 from verifier.lang import typesys as T
 
@@ -65,6 +72,8 @@ class ExprGen(Composites):
             case M.EIte(c, a, b):
                 return self.ite(c, lambda: self.scalar(a), lambda: self.scalar(b), e)
             case M.EQuant(kind, slots, doms, body):
+                if self.memo is not None and not free_slots(e):
+                    return self.memoized(e)
                 return self.quant(kind, slots, doms, body)
             case M.ELet(slot, v, body):
                 self.bind_let(slot, v)
@@ -72,6 +81,31 @@ class ExprGen(Composites):
             case M.EBuiltin(name, args):
                 return self.builtin(name, args, e)
         raise Unsupported(f"{type(e).__name__} as a scalar")
+
+    def memoized(self, e: M.EQuant) -> str:
+        """A quantifier over the state alone, computed once per state: where the code
+        reads only the state being expanded (``memo`` is set), its value is kept in a
+        name that starts as ``UNSET`` and is filled on first use. Only code that cannot
+        fail is kept (evaluating it early or once changes nothing then)."""
+        assert self.memo is not None
+        name = self.memo.get(e)
+        if name is not None:
+            return name
+        saved = self.fail
+        self.fail = PROBE
+        try:
+            with self.capture() as lines:
+                code = self.quant(e.kind, e.slots, e.domains, e.body)
+        finally:
+            self.fail = saved
+        if any(PROBE in ln for ln in lines):
+            return self.quant(e.kind, e.slots, e.domains, e.body)
+        name = f"_q{next(self.names)}"
+        self.memo[e] = name
+        self.emit(f"if {name} == {UNSET}:")
+        self.out += ["    " + ln for ln in lines]
+        self.emit(f"    {name} = {code}")
+        return name
 
     def bind_let(self, slot: int, v: M.Expr) -> None:
         self.bounds.bind_value(slot, v)
@@ -160,7 +194,9 @@ class ExprGen(Composites):
         sa, sb = strip(a.ty), strip(b.ty)
         if is_composite(sa) or is_composite(sb):
             if is_option(a.ty) or is_option(b.ty):
-                raise Unsupported("comparison of optional composites")
+                inner = self.bounds.join(strip(self.bounds.elem_lay(a)), strip(self.bounds.elem_lay(b)))
+                ca = self.let(self.optional(a, inner))
+                return f"({ca} {op} {self.optional(b, inner)})"
             wide = self.wide_compare(op, a, b)
             if wide is not None:
                 return wide

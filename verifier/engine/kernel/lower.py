@@ -28,7 +28,8 @@ from verifier.engine.kernel.values import Unsupported
 I64 = ir.IntType(64)
 I1 = ir.IntType(1)
 PTR = I64.as_pointer()
-POINTERS = frozenset({"S", "O", "A", "act", "fired"})  # parameters that are i64 pointers
+POINTERS = frozenset({"S", "O", "A", "act", "fired", "P"})  # parameters that are i64 pointers
+ENTRIES = frozenset({"expand", "mon", "cons"})  # and lv0, lv1, ...: the condition functions
 
 
 class _Fn:
@@ -307,8 +308,8 @@ class Lower:
         for d in defs:
             params = [PTR if a.arg in POINTERS else I64 for a in d.args.args]
             fn = ir.Function(self.module, ir.FunctionType(I64, params), name=d.name)
-            if d.name not in ("expand", "mon", "cons"):
-                fn.linkage = "internal"
+            if d.name not in ENTRIES and not d.name.startswith("lv"):
+                fn.linkage = "internal"  # only the entry points are called from outside
             self.functions[d.name] = fn
         for d in defs:
             _Fn(self, d).run()
@@ -316,7 +317,10 @@ class Lower:
     def intrinsic(self, name: str) -> ir.Function:
         fn = self._intrinsics.get(name)
         if fn is None:
-            fn = self._intrinsics[name] = self.module.declare_intrinsic(name, [I64])
+            # cttz and ctlz take a second operand: whether zero is undefined
+            args = [I64] if name == "llvm.ctpop" else [I64, I1]
+            fn = self._intrinsics[name] = self.module.declare_intrinsic(
+                name, [I64], ir.FunctionType(I64, args))
         return fn
 
     def ir_text(self) -> str:

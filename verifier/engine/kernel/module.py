@@ -39,11 +39,16 @@ class Source:
     text: str
     layout: KernelLayout
     digest: str
+    conditions: int = 0  # entry points lv0.. for conditions on one state
 
 
-def generate(model: M.Model, monitors: tuple[M.Property, ...]) -> Source:
-    """The kernel source of ``model`` watching ``monitors``; raises ``Unsupported`` for a
-    construct without a kernel translation."""
+Condition = tuple[M.Expr, tuple[M.Param, ...]]
+
+
+def generate(model: M.Model, monitors: tuple[M.Property, ...], conds: tuple[Condition, ...] = ()) -> Source:
+    """The kernel source of ``model`` watching ``monitors`` (and evaluating ``conds``, the
+    liveness check's conditions); raises ``Unsupported`` for a construct without a kernel
+    translation."""
     try:
         layout = KernelLayout.of(model)
     except NoLayout as e:
@@ -53,11 +58,12 @@ def generate(model: M.Model, monitors: tuple[M.Property, ...]) -> Source:
         gen.expand()
         gen.monitors(monitors)
         gen.constraints()
+        gen.conditions(conds)
     except RecursionError:
         raise Unsupported("expressions nested too deeply for generated code") from None
     text = HEADER + "\n\n" + "\n\n\n".join(gen.functions) + "\n"
     digest = hashlib.sha256(f"{_toolchain()}\n{text}".encode()).hexdigest()[:24]
-    return Source(text, layout, digest)
+    return Source(text, layout, digest, len(conds))
 
 
 def _toolchain() -> str:
@@ -85,6 +91,7 @@ class Kernel:
     """A model's compiled functions (``fns`` for the driver) and what it cost."""
 
     fns: tuple[Any, Any, Any]
+    conditions: tuple[Any, ...]   # lv0.. (``generate``'s conds)
     engine: Any            # the LLVM execution engine that owns the machine code
     compile_seconds: float
     cached: bool
@@ -153,4 +160,6 @@ def load(src: Source) -> Kernel:
     fns = (_Native(engine.get_function_address("expand"), sigs.SIG_EXPAND),
            _Native(engine.get_function_address("mon"), sigs.SIG_MON),
            _Native(engine.get_function_address("cons"), sigs.SIG_CONS))
-    return Kernel(fns, engine, time.perf_counter() - t0, cached)
+    conds = tuple(_Native(engine.get_function_address(f"lv{k}"), sigs.SIG_PRED)
+                  for k in range(src.conditions))
+    return Kernel(fns, conds, engine, time.perf_counter() - t0, cached)

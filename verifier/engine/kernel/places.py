@@ -50,8 +50,7 @@ class Places(Emitter):
                     if not is_composite(strip(m.ty)):
                         return None
                     base = self.value_loc(m)
-                if isinstance(base.block, Leaf) and is_option(base.block.ty):
-                    raise Unsupported("an optional map")
+                base = self.present(base)
                 mty = base.block.ty
                 assert isinstance(mty, T.MapTy), mty
                 ki = self.key_index(mty.dom, k)
@@ -62,13 +61,23 @@ class Places(Emitter):
                     if not is_composite(strip(r.ty)):
                         return None
                     base = self.value_loc(r)
-                return self.field_of(base, pos)
+                return self.field_of(self.present(base), pos)
             case M.ESeqIndex(q, i):
                 base = self.locate(q)
                 if base is None:
                     base = self.value_loc(q)
-                return self.seq_elem(base, i)
+                return self.seq_elem(self.present(base), i)
         return None
+
+    def present(self, loc: Loc) -> Loc:
+        """The value inside an optional one (failing on ``none``): its presence bit is the
+        lowest, the value above it."""
+        b = loc.block
+        if not (isinstance(b, Leaf) and isinstance(b.ty, T.OptionTy)):
+            return loc
+        self.failing(f"{self.bits_at(Loc(loc.word, loc.base, loc.shift, Leaf(T.BOOL, 1), loc.span))} == 0")
+        inner = b.ty.inner
+        return Loc(loc.word, loc.base, add(loc.shift, 1), Leaf(inner, T.width(inner)), loc.span)
 
     def value_loc(self, e: M.Expr) -> Loc:
         lay = self.bounds.lay(e)

@@ -130,7 +130,9 @@ class Reps(Places):
                 v = f"(({b} >> 1) + {lo})" if lo else f"({b} >> 1)"
                 return f"({NONE} if ({b} & 1) == 0 else {v})"
             case T.OptionTy():
-                raise Unsupported("an optional composite value")
+                # an optional composite: its encoding, or NONE
+                b = self.let(bits)
+                return f"({NONE} if ({b} & 1) == 0 else ({b} >> 1))"
         return bits
 
     def encode(self, ty: T.Ty, crep: str) -> str:
@@ -155,7 +157,8 @@ class Reps(Places):
                 c = self.let(crep)
                 return f"(0 if {c} == {NONE} else ((({c} - {lo}) << 1) | 1))"
             case T.OptionTy():
-                raise Unsupported("an optional composite value")
+                c = self.let(crep)
+                return f"(0 if {c} == {NONE} else (({c} << 1) | 1))"
         return crep
 
     def contains(self, lay: T.Ty, crep: str, static: T.Ty) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from numba import njit
 
 NONE = -(1 << 62)
+UNSET = NONE - 1  # a memoized value not yet computed
 LIMIT = 1 << 62  # |value| of any integer a kernel computes stays below this
 
 

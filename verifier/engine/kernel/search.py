@@ -75,6 +75,9 @@ class KernelSearch:
         self.fired = np.zeros(max(1, nm), dtype=np.int64)
         self.found = np.full(max(1, nm), -1, dtype=np.int64)
         self.st = np.zeros(D.ST_SIZE, dtype=np.int64)
+        self.n_initial = 0
+        # the edges cover the whole graph (recorded, and not dropped past the liveness cap)
+        self.edges_kept = False
 
     def explore(self, stoppers: frozenset[int]) -> Exploration:
         ex = Exploration()
@@ -161,6 +164,7 @@ class KernelSearch:
         a, st, opts = self.arr, self.st, self.opts
         fns = self.kernel.fns
         D.add_initial(fns, a.S, a.P, a.R, a.tab, st, init, self.act, self.fired, self.found)
+        self.n_initial = int(st[D.N])
         ex.level_base.append(0)
         self.levels = [0, int(st[D.N])]
         budget = FIRST_BATCH
@@ -192,6 +196,8 @@ class KernelSearch:
                         return
                     a = self.arr
                 n = int(st[D.N])
+                if st[D.RECORD_EDGES] and n > opts.graph_max_nodes:
+                    self._drop_edges()
                 clock.progress(n, self.levels[-1] - int(st[D.POS]), ex.depth)
                 reason = clock.limit(n)
                 if reason:
@@ -209,6 +215,13 @@ class KernelSearch:
                 return
         if stop:
             ex.complete, ex.stop_reason = False, "stopped at the first violation"
+        self.edges_kept = bool(st[D.RECORD_EDGES]) and ex.complete
+
+    def _drop_edges(self) -> None:
+        """More states than the liveness check keeps: stop recording edges."""
+        self.st[D.RECORD_EDGES] = 0
+        empty = np.zeros(0, dtype=np.int32)
+        self.arr.esrc = self.arr.edst = self.arr.eord = self.arr.eact = empty
 
     def _stopping(self, stoppers: frozenset[int]) -> bool:
         if not self.opts.stop_at_first:
@@ -238,15 +251,23 @@ class KernelSearch:
         ex.fault_combos = self._combos(n)
 
     def _combos(self, n: int) -> set[tuple[int, ...]]:
+        """The fault counters' value combinations among the n states (one key per state:
+        the counters' bits side by side)."""
         if not self.model.counters or n == 0:
             return set()
-        cols = []
+        fields = []
+        key = np.zeros(n, dtype=np.int64)
+        shift = 0
         for c in self.model.counters:
             w, sh, b = self.layout.places[c.var]
             assert isinstance(b, Leaf)
-            cols.append((self.arr.S[:n, w] >> sh) & ((1 << b.width) - 1))
-        uniq = np.unique(np.stack(cols, axis=1), axis=0)
-        return {tuple(int(x) for x in row) for row in uniq}
+            key |= ((self.arr.S[:n, w] >> sh) & ((1 << b.width) - 1)) << shift
+            fields.append((shift, (1 << b.width) - 1))
+            shift += b.width
+        if shift > 62:
+            cols = np.stack([(key >> s) & m for s, m in fields], axis=1)
+            return {tuple(int(x) for x in row) for row in np.unique(cols, axis=0)}
+        return {tuple((int(k) >> s) & m for s, m in fields) for k in np.unique(key)}
 
 
 class _TooMany(Exception):

@@ -28,8 +28,11 @@ PTR = types.CPointer(types.int64)
 SIG_EXPAND = types.int64(PTR, PTR, types.int64, PTR)
 # mon(S, active, fired) -> how many active monitors fire in the state (fired[j] set);
 SIG_MON = types.int64(PTR, PTR, PTR)
-# cons(S) -> 1 when every constraint holds in the state (else it is not expanded).
+# cons(S) -> 1 when every constraint holds in the state (else it is not expanded);
 SIG_CONS = types.int64(PTR)
+# lv<k>(S, P) -> condition k in the state, its parameters' values at P: 1, 0, or -1 for
+# a run-time error.
+SIG_PRED = types.int64(PTR, PTR)
 
 FNS = types.Tuple((types.FunctionType(SIG_EXPAND), types.FunctionType(SIG_MON),
                    types.FunctionType(SIG_CONS)))

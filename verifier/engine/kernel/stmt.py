@@ -17,11 +17,13 @@ fault actions skipped at their cap) and marks an error transition with ``A[n] = 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 
-from verifier.engine.kernel.emit import Loc, lit, mask
+from verifier.engine.kernel.emit import PROBE, Loc, lit, mask
 from verifier.engine.kernel.expr import ExprGen
 from verifier.engine.kernel.layout import KernelLayout, Leaf, WideMap, WideRecord
-from verifier.engine.kernel.values import Bounds, Unsupported, is_composite
+from verifier.engine.kernel.runtime import UNSET
+from verifier.engine.kernel.values import Bounds, Unsupported, conjuncts, free_slots, is_composite
 from verifier.lang import model as M
 from verifier.lang import typesys as T
 
@@ -270,8 +272,9 @@ class StmtGen(ExprGen):
             self.emit("    " + update.replace("{w}", str(w)))
 
     # -- the step function
-    def instance(self, a: M.Action) -> str:
-        """The function of one action instance (its parameters as arguments)."""
+    def instance(self, a: M.Action, body: tuple[M.Stmt, ...]) -> str:
+        """The function of one action instance (its parameters as arguments) running
+        ``body`` (the action's, less the guards ``expand`` tests)."""
         self.action = a.index
         for p in a.params:
             self.bounds.bind_domain(p.slot, M.ETypeSet(p.ty, T.SetTy(p.ty)))
@@ -283,7 +286,7 @@ class StmtGen(ExprGen):
         try:
             for i in range(self.layout.words):
                 self.emit(f"t{i} = S[{i}]")
-            self.block(a.body, None)
+            self.block(body, None)
             self.functions.append("\n".join(["@njit(cache=True)", f"def {name}(S, O, A, rows, n{params}):",
                                              *self.out]))
         finally:
@@ -291,44 +294,88 @@ class StmtGen(ExprGen):
         return name
 
     def expand(self) -> None:
-        names = [self.instance(a) for a in self.model.actions]
         self.out, self.ind, self.fail = [], "    ", "return 0"
         for i in range(self.layout.words):
             self.emit(f"t{i} = S[{i}]")
         self.emit("n = 0")
-        for a, name in zip(self.model.actions, names):
-            caps = []
-            for c in self.model.counters:
-                if a.index in c.actions:
-                    w, sh, b = self.layout.places[c.var]
-                    assert isinstance(b, Leaf)
-                    caps.append(f"((t{w} >> {sh}) & {lit(mask(b.width))}) < {c.cap}")
-            ind = self.ind
-            if caps:
-                self.emit(f"if {' and '.join(caps)}:")
-                self.ind += "    "
-            loops = []
-            for p in a.params:
-                loops.append(self.loop(p.slot, M.ETypeSet(p.ty, T.SetTy(p.ty))))
-                loops[-1].__enter__()
-            args = "".join(f", L{p.slot}" for p in a.params)
-            self.emit(f"m = {name}(S, O, A, rows, n{args})")
-            self.emit("if m >= 0:")
-            self.emit("    n = m")
-            self.emit(f"elif m == {OVF}:")
-            self.emit(f"    return {OVF}")
-            self.emit("else:")
-            self.emit("    n = -1 - m")
-            self.emit("    if n >= rows:")
-            self.emit(f"        return {OVF}")
-            self.emit(f"    A[n] = {-1 - a.index}")
-            self.emit("    n += 1")
-            for lp in reversed(loops):
-                lp.__exit__(None, None, None)
-            self.ind = ind
+        self.memo = {}  # expand only reads the state it expands
+        for a in self.model.actions:
+            with ExitStack() as stack:
+                caps = []
+                for c in self.model.counters:
+                    if a.index in c.actions:
+                        w, sh, b = self.layout.places[c.var]
+                        assert isinstance(b, Leaf)
+                        caps.append(f"((t{w} >> {sh}) & {lit(mask(b.width))}) < {c.cap}")
+                if caps:
+                    self.emit(f"if {' and '.join(caps)}:")
+                    stack.enter_context(self.indent())
+                cands = self.guard_conjuncts(a)
+                hoisted = self.hoist(cands, -1, stack)
+                for j, p in enumerate(a.params):
+                    stack.enter_context(self.loop(p.slot, M.ETypeSet(p.ty, T.SetTy(p.ty))))
+                    hoisted |= self.hoist(cands, j, stack)
+                memo, self.memo = self.memo, None
+                name = self.instance(a, _without(a.body, hoisted))
+                self.memo = memo
+                args = "".join(f", L{p.slot}" for p in a.params)
+                self.emit(f"m = {name}(S, O, A, rows, n{args})")
+                self.emit("if m >= 0:")
+                self.emit("    n = m")
+                self.emit(f"elif m == {OVF}:")
+                self.emit(f"    return {OVF}")
+                self.emit("else:")
+                self.emit("    n = -1 - m")
+                self.emit("    if n >= rows:")
+                self.emit(f"        return {OVF}")
+                self.emit(f"    A[n] = {-1 - a.index}")
+                self.emit("    n += 1")
         self.emit("return n")
+        assert self.memo is not None
+        inits = [f"    {name} = {UNSET}" for name in self.memo.values()]
+        self.memo = None
         self.functions.append("\n".join(["@njit(cache=True)", "def expand(S, O, rows, A):",
-                                         *self.out]))
+                                         *inits, *self.out]))
+
+    def guard_conjuncts(self, a: M.Action) -> list[tuple[tuple[int, int], M.Expr, int]]:
+        """The conjuncts of the requires that open an action's body, each with the last
+        parameter it depends on (-1: none): ((statement, conjunct), condition, level) for
+        those that depend on nothing else but the state."""
+        pos = {p.slot: i for i, p in enumerate(a.params)}
+        out = []
+        for k, st in enumerate(a.body):
+            if not isinstance(st, M.SRequire):
+                break
+            for c, conj in enumerate(conjuncts(st.cond)):
+                fv = free_slots(conj)
+                if fv <= pos.keys():
+                    out.append(((k, c), conj, max((pos[s] for s in fv), default=-1)))
+        return out
+
+    def hoist(self, cands: list[tuple[tuple[int, int], M.Expr, int]], level: int,
+              stack: ExitStack) -> set[tuple[int, int]]:
+        """Test the guard conjuncts of ``level`` in the parameter loops, around the
+        instances they guard: an instance whose conjunct is false has no transition, so
+        it need not run. Only conjuncts that cannot fail are moved (one that can would
+        give each instance an error transition)."""
+        done = set()
+        for key, conj, lvl in cands:
+            if lvl != level:
+                continue
+            saved = self.fail
+            self.fail = PROBE
+            try:
+                with self.capture() as lines:
+                    code = self.cond(conj)
+            finally:
+                self.fail = saved
+            if any(PROBE in ln for ln in lines):
+                continue
+            self.out += lines
+            self.emit(f"if {code}:")
+            stack.enter_context(self.indent())
+            done.add(key)
+        return done
 
     # -- conditions on one state
     def predicate(self, name: str, cond: M.Expr, params: tuple[M.Param, ...] = ()) -> str:
@@ -337,12 +384,28 @@ class StmtGen(ExprGen):
         self.out, self.ind, self.fail = [], "    ", "return -1"
         for p in params:
             self.bounds.bind_domain(p.slot, M.ETypeSet(p.ty, T.SetTy(p.ty)))
-        c = self.cond(cond)
+        self.memo = {}  # one state, never changed
+        try:
+            c = self.cond(cond)
+            inits = [f"    {n} = {UNSET}" for n in self.memo.values()]
+        finally:
+            self.memo = None
         self.emit(f"return 1 if {c} else 0")
         extra = "".join(f", L{p.slot}" for p in params)
         self.functions.append("\n".join(["@njit(cache=True)", f"def {name}({self.words}{extra}):",
-                                         *self.out]))
+                                         *inits, *self.out]))
         return name
+
+    def conditions(self, conds: tuple[tuple[M.Expr, tuple[M.Param, ...]], ...]) -> None:
+        """Entry points ``lv<k>(S, P)``: condition k in the state at S, its parameters'
+        values at P (1 true, 0 false, -1 a run-time error), for the liveness check."""
+        for k, (cond, params) in enumerate(conds):
+            pred = self.predicate(f"_l{k}", cond, params)
+            lines = [f"    t{i} = S[{i}]" for i in range(self.layout.words)]
+            lines += [f"    L{p.slot} = P[{j}]" for j, p in enumerate(params)]
+            extra = "".join(f", L{p.slot}" for p in params)
+            lines.append(f"    return {pred}({self.words}{extra})")
+            self.functions.append("\n".join(["@njit(cache=True)", f"def lv{k}(S, P):", *lines]))
 
     def monitors(self, monitors: tuple[M.Property, ...]) -> None:
         """The monitor scan: ``fired[j] = 1`` for each active monitor ``j`` that fires."""
@@ -372,6 +435,25 @@ class StmtGen(ExprGen):
             self.emit("    return 0")
         self.emit("return 1")
         self.functions.append("\n".join(["@njit(cache=True)", "def cons(S):", *self.out]))
+
+
+def _without(body: tuple[M.Stmt, ...], removed: set[tuple[int, int]]) -> tuple[M.Stmt, ...]:
+    """``body`` with the conjuncts ``removed`` ((statement, conjunct) of its opening
+    requires) left out, the others in their order."""
+    if not removed:
+        return body
+    out: list[M.Stmt] = []
+    for k, st in enumerate(body):
+        if isinstance(st, M.SRequire) and any(r[0] == k for r in removed):
+            keep = [c for i, c in enumerate(conjuncts(st.cond)) if (k, i) not in removed]
+            if keep:
+                cond = keep[0]
+                for c in keep[1:]:
+                    cond = M.EBinary("and", cond, c, T.BOOL, c.span)
+                out.append(M.SRequire(cond, st.span))
+            continue
+        out.append(st)
+    return tuple(out)
 
 
 def _flatten(b: object, v: object) -> list[int]:

@@ -284,7 +284,10 @@ class Bounds:
                 return T.OptionTy(T.RangeTy(lo, hi))
             if isinstance(inner, T.AnyTy):
                 return T.OptionTy(T.ANY)
-            return T.OptionTy(inner) if is_scalar(inner) else T.OptionTy(self.lay(e))
+            if is_scalar(inner):
+                return T.OptionTy(inner)
+            lay = self.lay(e)
+            return lay if isinstance(lay, T.OptionTy) else T.OptionTy(lay)
         if isinstance(ty, (T.RangeTy, T.IntTy)):
             lo, hi = self.of(e)
             return T.RangeTy(lo, hi)
@@ -349,3 +352,64 @@ def _value_lay(ty: T.Ty, v: object) -> T.Ty:
                 out = T.join(out, _value_lay(cod, x))
             return T.MapTy(dom, out)
     return ty
+
+
+def free_slots(e: M.Expr) -> frozenset[int]:
+    """The bound names (parameters, binders, lets) that ``e`` uses but does not bind."""
+    match e:
+        case M.ELocal(slot):
+            return frozenset({slot})
+        case M.EConst() | M.EVar() | M.ETypeSet():
+            return frozenset()
+        case M.EQuant(_, slots, doms, body):
+            out = free_slots(body) - set(slots)
+            for i, d in enumerate(doms):
+                out |= free_slots(d) - set(slots[:i])
+            return out
+        case M.ELet(slot, v, body):
+            return free_slots(v) | (free_slots(body) - {slot})
+        case M.ESetComp(elem, slot, dom, cond):
+            inner = free_slots(elem) | (free_slots(cond) if cond is not None else frozenset())
+            return free_slots(dom) | (inner - {slot})
+        case M.EMapComp(slot, body):
+            return free_slots(body) - {slot}
+    found: frozenset[int] = frozenset()
+    for child in _children(e):
+        found |= free_slots(child)
+    return found
+
+
+def _children(e: M.Expr) -> tuple[M.Expr, ...]:
+    match e:
+        case M.EUnary(_, a) | M.EField(a):
+            return (a,)
+        case M.EBinary(_, a, b) | M.EApply(a, b) | M.ESeqIndex(a, b):
+            return (a, b)
+        case M.EIte(c, a, b):
+            return (c, a, b)
+        case M.EBuiltin(_, args) | M.ESetLit(args) | M.ETuple(args) | M.ESeqLit(args):
+            return tuple(args)
+    raise AssertionError(type(e).__name__)
+
+
+def conjuncts(e: M.Expr) -> list[M.Expr]:
+    """``a and b and c`` -> [a, b, c] (left to right)."""
+    if isinstance(e, M.EBinary) and e.op == "and":
+        return conjuncts(e.left) + conjuncts(e.right)
+    return [e]
+
+
+def crep_value(ty: T.Ty, v: object) -> int:
+    """The crep of the value ``v`` of a scalar (or optional scalar) type, as an int."""
+    if v is None:
+        from verifier.engine.kernel.runtime import NONE
+        return NONE
+    match strip(ty):
+        case T.EnumTy(_, members):
+            return members.index(v)
+        case T.BoolTy():
+            return int(bool(v))
+        case T.RangeTy() | T.IntTy():
+            assert isinstance(v, int)
+            return int(v)
+    raise Unsupported(f"a parameter of type {T.show(ty)}")
