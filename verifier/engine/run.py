@@ -70,10 +70,15 @@ def run_check(model: M.Model, opts: CheckOptions, *,
     live = select_liveness(model, opts.properties)
     if not live:
         return result
-    from verifier.engine.liveness import check_liveness
+    from verifier.engine.liveness import check_liveness, inconclusive_results
 
-    extra = check_liveness(model, live, opts, expect or {}, complete=ex.complete,
-                           states=ex.states, stepper=stepper)
+    try:
+        extra = check_liveness(model, live, opts, expect or {}, complete=ex.complete,
+                               states=ex.states, stepper=stepper)
+    except (KeyboardInterrupt, MemoryError) as e:  # the safety verdicts stand
+        why = "interrupted" if isinstance(e, KeyboardInterrupt) else "out of memory"
+        extra = inconclusive_results(model, live, expect or {}, f"{why} during the liveness check")
+        result = dataclasses.replace(result, complete=False, stop_reason=f"{why} (liveness check)")
     return dataclasses.replace(result, properties=result.properties + tuple(extra))
 
 
@@ -120,6 +125,11 @@ def _result(model: M.Model, opts: CheckOptions, monitors: tuple[M.Property, ...]
         props.append(R.PropertyResult("RuntimeError", R.RUNTIME, R.VIOLATED, trace, None,
                                       "no run-time error (domains, map keys, division)",
                                       expect.get("RuntimeError")))
+    elif "RuntimeError" in expect:  # an expectation is always answered, here "none found"
+        props.append(R.PropertyResult("RuntimeError", R.RUNTIME,
+                                      R.HOLDS if ex.complete else R.INCONCLUSIVE, None, None,
+                                      "no run-time error (domains, map keys, division)",
+                                      expect["RuntimeError"]))
     coverage = tuple(R.ActionCoverage(a.name, a.fault, stepper.enabled[a.index],
                                       stepper.taken[a.index], location(model, a.span))
                      for a in model.actions)
