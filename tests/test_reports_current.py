@@ -1,7 +1,7 @@
 """The committed reports under reports/ are current: regenerating them changes no byte.
 
-`verifier check models/` writes reports/<model>/ (report.txt, report.md, report.html,
-result.json, one ITF trace per property with a trace). These files double as golden
+`verifier check models/ --report-dir reports` writes reports/<model>/ (report.txt,
+report.md, report.html, result.json, one ITF trace per property with a trace). These files double as golden
 files for the text and Markdown renderings of every shipped scenario.
 """
 
@@ -68,7 +68,8 @@ def test_committed_reports_are_current(path: Path, tmp_path: Path,
     fresh = tmp_path / cfg.name
     write_reports(without_timings(result), fresh)
     committed = ROOT / "reports" / cfg.name
-    hint = "run `verifier check models/` from the repository root to regenerate reports/"
+    hint = ("run `verifier check models/ --report-dir reports` from the repository root to "
+            "regenerate reports/")
     assert committed.is_dir(), f"reports/{cfg.name}/ is missing; {hint}"
     want = sorted(p.name for p in committed.iterdir())
     got = sorted(p.name for p in fresh.iterdir())

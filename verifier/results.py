@@ -101,6 +101,9 @@ class Trace:
     loop: int | None = None
     trigger: int | None = None
     stutter: bool = False
+    # Every label a lane can show, in the spec's order (the label's type), so that a
+    # label has one colour in every report of a spec; () when not known.
+    lane_values: tuple[Value, ...] = ()
 
     def __len__(self) -> int:
         return len(self.steps)

@@ -76,3 +76,14 @@ def test_a_broken_model_file_is_a_collection_error(project: pytest.Pytester) -> 
     res = project.runpytest_inprocess(*PLUGIN, "models/broken.toml")
     res.assert_outcomes(errors=1)
     assert "nope.fsl" in res.stdout.str()
+
+
+def test_unknown_names_in_expect_are_a_collection_error(project: pytest.Pytester) -> None:
+    """As in `verifier check`: C014 with a did-you-mean, not a silent pass (issue 11)."""
+    (project.path / "models" / "typo.toml").write_text(
+        'spec = "../specs/racy_lock.fsl"\n[expect]\nMutualExclusoin = "violated"\n', encoding="utf-8")
+    res = project.runpytest_inprocess(*PLUGIN, "models/typo.toml")
+    res.assert_outcomes(errors=1)
+    out = res.stdout.str()
+    assert "error[C014]: [expect] names `MutualExclusoin`" in out
+    assert "did you mean `MutualExclusion`?" in out

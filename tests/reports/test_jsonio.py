@@ -27,7 +27,7 @@ def test_arrows_are_written_and_required() -> None:
     data = json.loads(result_to_json(samples.dual_master()))
     trace = data["properties"][0]["trace"]
     assert list(trace) == ["initial", "steps", "error", "lanes", "arrows", "loop", "trigger",
-                           "stutter"]
+                           "stutter", "lane_values"]
     assert trace["arrows"] == [[6, "T", "S"]]
     assert data["properties"][2]["trace"]["arrows"] == []
     del trace["arrows"]

@@ -6,30 +6,48 @@ verifier``: it hands each command to its module, one module per command (``check
 ``fmt``, ``graph``, ``report``, ``prove``, ``fuzz``, ``simulate``, ``replay``, ``explore``)
 on the shared ``common`` (exit codes,
 flag types, targets, property names, the summary table), and it is the last line of
-defence: no Python traceback reaches a user, an interrupt is inconclusive (exit 3) and
-an unexpected exception an internal error (exit 4). ``check``, ``fmt`` and ``graph`` add
-their flags to the main parser; the others parse their own.
+defence: no Python traceback reaches a user, an interrupt is inconclusive (exit 3), so
+is running out of memory, and an unexpected exception is an internal error (exit 4).
+SIGTERM (what ``timeout`` and CI job killers send) takes the path of Ctrl-C: the
+commands report what they found so far as inconclusive, then exit. ``check``, ``fmt``
+and ``graph`` add their flags to the main parser; ``report``, ``prove`` and ``fuzz``
+parse their own.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from verifier.cli import check, fmt, graph
-from verifier.cli.common import EXIT_INCONCLUSIVE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageParser, version
-from verifier.lang.diagnostics import SpecError
+from verifier.cli.common import (
+    EXIT_INCONCLUSIVE,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    JsonUsageParser,
+    UsageParser,
+    usage_error,
+    version,
+)
+from verifier.lang.diagnostics import ConfigError, SpecError
 
 __all__ = ["main"]
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = UsageParser(prog="verifier", description="A model checker for failover protocols.")
+def _parser(json_errors: bool = False) -> argparse.ArgumentParser:
+    p = UsageParser(prog="verifier", description="A model checker for failover protocols.",
+                    json_errors=json_errors)
     p.add_argument("--version", action="version", version=f"verifier {version()}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=UsageParser)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND",
+                           parser_class=JsonUsageParser if json_errors else UsageParser)
     for command in (check, fmt, graph):
         command.add_parser(sub)
     # These parse their own flags (see their modules); listed here for --help.
@@ -46,11 +64,17 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _main(args_list)
+        with sigterm_as_interrupt():
+            return _main(args_list)
     except SystemExit as e:
         return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("verifier: interrupted\n")
+        return EXIT_INCONCLUSIVE
+    except MemoryError:
+        sys.stderr.write("verifier: out of memory: the run is inconclusive\n"
+                         "  hint: set --memory-limit below the machine's memory to stop the search "
+                         "in time with its statistics, or shrink the model's constants\n")
         return EXIT_INCONCLUSIVE
     except BrokenPipeError:
         return EXIT_OK
@@ -68,8 +92,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt while the command runs (in the main thread only:
+    a signal handler cannot be installed from another one)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _main(argv: list[str]) -> int:
-    parser = _parser()
+    as_json = "--json" in argv
+    parser = _parser(json_errors=as_json)
     if argv and argv[0] == "report":
         from verifier.cli.report import report_main
 
@@ -94,7 +137,10 @@ def _main(argv: list[str]) -> int:
         from verifier.cli.explore import explore_main
 
         return explore_main(argv[1:])
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except ConfigError as e:  # a usage error with --json (UsageParser)
+        return usage_error(e, as_json)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

@@ -1,15 +1,17 @@
 """``verifier check TARGET...``: explore every reachable state of models or specs.
 
 Flags become a ``ModelConfig`` (overrides of the model file) plus ``CheckOptions``; the
-explicit engine runs each model; the text report goes to stdout (or one JSON document
-with ``--json``), report files under ``--report-dir``, and a summary table follows a
-run over several models. The exit code is the most severe of the models' (``common``).
+explicit engine runs each model; the text report goes to stdout (``-q``: the summary
+table only; ``--json``: one JSON document with every result and diagnostic), report
+files only under ``--report-dir`` (each model's folder named so that constants changed
+by ``--const`` show), and a summary table follows a run over several models. Ctrl-C
+or SIGTERM stops the run after the model being checked, which is reported as far as
+it got. The exit code is the most severe of the models' (``common``).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -17,36 +19,63 @@ from typing import Any
 
 from verifier import results as R
 from verifier.cli.common import (
+    EXIT_INCONCLUSIVE,
     EXIT_USAGE,
-    check_property_names,
+    Diagnostics,
     combine,
     configs,
     exit_code,
+    interrupted,
+    json_document,
     parse_const,
     positive,
     positive_float,
+    property_warnings,
+    report_folder,
+    reports_line,
     summary_table,
     write_reports,
 )
 from verifier.config import Limits, ModelConfig, with_overrides
 from verifier.engine.options import ENGINE_CHOICES
-from verifier.lang.diagnostics import SpecError
+from verifier.lang.diagnostics import Diagnostic, SpecError
 
 
 def add_parser(sub: Any) -> None:
-    c = sub.add_parser("check", help="explore every reachable state of models or specs")
+    c = sub.add_parser(
+        "check", help="explore every reachable state of models or specs",
+        description="Explore every reachable state of each model or spec and report each "
+                    "property's verdict. What is printed: by default each model's text report "
+                    "(summary, verdicts, counterexamples and witnesses, coverage, warnings), then "
+                    "a summary table when there are several models; with -q only the summary "
+                    "table; with --json one JSON document (results and diagnostics) and nothing "
+                    "else on stdout. Errors and warnings go to stderr (into the document with "
+                    "--json); progress lines go to stderr on a terminal or with --progress. "
+                    "Report files are written only with --report-dir.")
     c.add_argument("targets", nargs="+", metavar="TARGET",
                    help="a spec (.fsl), a model (.toml), or a folder of models")
-    c.add_argument("--json", action="store_true", help="print results as JSON (schema in docs)")
+    c.add_argument("--json", action="store_true",
+                   help="print one JSON document: results, exit code and every diagnostic "
+                        "(schema in docs/reports.md)")
     c.add_argument("--stop-at-first", action="store_true", help="stop at the first violation")
-    c.add_argument("--max-states", type=positive, metavar="N")
-    c.add_argument("--max-depth", type=positive, metavar="N")
-    c.add_argument("--time-limit", type=positive_float, metavar="SECONDS")
-    c.add_argument("--memory-limit", type=positive, metavar="MIB")
+    c.add_argument("--max-states", type=positive, metavar="N",
+                   help="store at most N states, the first N found breadth-first; the search "
+                        "is then inconclusive unless no other state is reachable")
+    c.add_argument("--max-depth", type=positive, metavar="N", help="explore at most N steps deep")
+    c.add_argument("--time-limit", type=positive_float, metavar="SECONDS",
+                   help="stop the search after this long")
+    c.add_argument("--memory-limit", type=positive, metavar="MIB",
+                   help="stop the search (and the liveness graph) when the process uses more memory")
+    c.add_argument("--graph-max-nodes", type=positive, metavar="N",
+                   help="store at most N states in the liveness check's graph (default: as the "
+                        "memory limit, or the machine's available memory, allows)")
     c.add_argument("--const", action="append", default=[], metavar="NAME=VALUE",
                    help="override a constant (repeatable)")
     c.add_argument("--property", action="append", metavar="NAME", help="check only this property")
     c.add_argument("--deadlock", action="store_true", help="report states with no enabled action")
+    c.add_argument("--vacuity", choices=("warn", "error"),
+                   help="a vacuous check (a reachable never reached, a spec without properties) "
+                        "is a warning or an error (default: the model's [check] vacuity, warn)")
     c.add_argument("--engine", choices=ENGINE_CHOICES, default="auto",
                    help="successor computation: auto (the native kernel where the spec allows it, "
                         "else generated Python, else the reference semantics; the output says which "
@@ -54,13 +83,16 @@ def add_parser(sub: Any) -> None:
                         "'compiled' is its old name), reference (the reference semantics only)")
     c.add_argument("--full-states", action="store_true", help="print whole states in traces")
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    c.add_argument("--quiet", "-q", action="store_true", help="no progress line, only the summary")
+    c.add_argument("--quiet", "-q", action="store_true",
+                   help="print only the summary table (no text reports, no progress)")
     c.add_argument("--progress", action="store_true",
                    help="print progress lines on stderr even when it is not a terminal")
-    c.add_argument("--report-dir", metavar="DIR", type=Path, default=Path("reports"),
-                   help="write reports (md, html, txt, json, itf) under DIR/<model>/ "
-                        "(default: reports/)")
-    c.add_argument("--no-reports", action="store_true", help="do not write report files")
+    c.add_argument("--report-dir", metavar="DIR", type=Path,
+                   help="write report files (md, html, txt, json, itf) under DIR/<model>/, or "
+                        "DIR/<model>-N6/ when --const N=6 changed the model's constants; none "
+                        "are written without it")
+    c.add_argument("--no-reports", action="store_true",
+                   help="write no report files, even with --report-dir")
     c.add_argument("--timings", action="store_true",
                    help="keep run times and memory in written reports (they are left out so that "
                         "reports are byte-identical between runs)")
@@ -73,11 +105,18 @@ def add_parser(sub: Any) -> None:
 
 
 def _options(cfg: ModelConfig, args: argparse.Namespace) -> Any:
+    import dataclasses
+
     from verifier.engine.options import check_options
 
-    return check_options(cfg, engine=args.engine, deadlock=args.deadlock,
+    opts = check_options(cfg, engine=args.engine, deadlock=args.deadlock,
                          progress=getattr(args, "progress", False) or (
                              not args.quiet and not args.json and sys.stderr.isatty()))
+    if args.vacuity is not None:
+        opts = dataclasses.replace(opts, vacuity_is_error=args.vacuity == "error")
+    if args.graph_max_nodes is not None:
+        opts = dataclasses.replace(opts, graph_max_nodes=args.graph_max_nodes)
+    return opts
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,61 +124,91 @@ def run(args: argparse.Namespace) -> int:
     from verifier.engine import EngineError, run_check
     from verifier.reports.text import render_text
 
-    overrides = parse_const(args.const)
+    diags = Diagnostics(args.json)
+    try:
+        overrides = parse_const(args.const)
+    except SpecError as e:
+        if not args.json:
+            raise
+        diags.error(e)
+        sys.stdout.write(json_document([], EXIT_USAGE, diags))
+        return EXIT_USAGE
     limits = Limits(states=args.max_states, depth=args.max_depth, time=args.time_limit,
                     memory_mb=args.memory_limit)
     results: list[tuple[str, R.CheckResult | None, int]] = []
+    folders: dict[str, str] = {}
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty()
                                        and not os.environ.get("NO_COLOR"))
-    for item in configs(args.targets):
+    write = args.report_dir is not None and not args.no_reports and not os.environ.get(
+        "VERIFIER_NO_REPORTS")
+    stopped = False
+    items = configs(args.targets)
+    for item in items:
         if isinstance(item, SpecError):
-            sys.stderr.write(item.render() + "\n")
+            diags.error(item)
             results.append(("?", None, EXIT_USAGE))
             continue
-        cfg = with_overrides(item, constants=overrides or None, limits=limits,
-                             properties=args.property, stop_at_first=args.stop_at_first or None)
+        cfg = item
         try:
+            cfg = with_overrides(item, constants=overrides or None, limits=limits,
+                                 properties=args.property, stop_at_first=args.stop_at_first or None)
             model = load_model(cfg)
+            property_warnings(cfg, diags, args.vacuity)
             opts = _options(cfg, args)
-            if opts.properties is not None:
-                check_property_names(model, opts.properties, cfg)
             result = run_check(model, opts, expect=dict(cfg.expect))
         except SpecError as e:
-            sys.stderr.write(e.render() + "\n")
+            diags.error(e, model=cfg.name)
             results.append((cfg.name, None, EXIT_USAGE))
             continue
         except EngineError as e:
-            sys.stderr.write(e.diagnostic().render(model.source) + "\n")
+            diags.add(e.diagnostic(), model.source, model=cfg.name)
             results.append((cfg.name, None, EXIT_USAGE))
             continue
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside the search: nothing to report
+            results.append((cfg.name, None, EXIT_INCONCLUSIVE))
+            stopped = True
+            break
         code = exit_code(result)
         results.append((cfg.name, result, code))
-        if args.json:
-            continue
-        sys.stdout.write(render_text(result, color=color, full_states=args.full_states))
+        if not args.json and not args.quiet:
+            sys.stdout.write(render_text(result, color=color, full_states=args.full_states))
+        if write:
+            out = write_reports(result, report_folder(args.report_dir, item, cfg),
+                                timings=args.timings, diags=diags)
+            folders[cfg.name] = str(out)
+            if not args.json and not args.quiet:
+                sys.stdout.write(reports_line(out, result))
         sys.stdout.flush()
-        if not args.no_reports and not os.environ.get("VERIFIER_NO_REPORTS"):
-            write_reports(result, args.report_dir / cfg.name, timings=args.timings)
         if args.graph is not None:
             from verifier.engine.graph import GraphTooLarge, write_graph_reports
 
             try:
                 write_graph_reports(model, opts, result, args.graph / cfg.name)
             except GraphTooLarge as e:
-                sys.stderr.write(f"verifier: warning: no state graph for {cfg.name}: {e}\n")
+                diags.add(Diagnostic("G001", f"no state graph for {cfg.name}: {e}",
+                                     hint="raise --max-nodes of `verifier graph`, or [graph] max_nodes",
+                                     severity="warning"), model=cfg.name)
+        if interrupted(result):
+            stopped = True
+            break
+    code = combine([c for _, _, c in results])
+    left = len(items) - len(results)
+    if stopped:
+        diags.warning("interrupted" + (f": {left} more model{'s' if left > 1 else ''} not checked"
+                                       if left else ""))
     if args.json:
-        from verifier.reports.jsonio import result_to_dict
-
-        doc = {"schema_version": R.SCHEMA_VERSION,
-               "results": [result_to_dict(r) for _, r, _ in results if r is not None],
-               "exit_code": combine([c for _, _, c in results])}
-        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
-    elif len(results) > 1:
+        extra = {"reports": folders} if folders else {}
+        sys.stdout.write(json_document([r for _, r, _ in results if r is not None], code, diags,
+                                       **extra))
+    elif len(results) > 1 or args.quiet or stopped:
         sys.stdout.write(summary_table([(name, code, r) for name, r, code in results], "states",
                                        lambda r: f"{r.stats.states:,}"))
+        if args.quiet and folders:
+            sys.stdout.write(f"reports: {args.report_dir}/ ({len(folders)} "
+                             f"folder{'s' if len(folders) > 1 else ''}, one per model)\n")
     if args.junit is not None or args.sarif is not None:
         from verifier.testing import write_ci_files
 
         write_ci_files([(n, r) for n, r, _ in results], args.junit, args.sarif,
                        "the model could not be checked (see the log)")
-    return combine([c for _, _, c in results])
+    return code

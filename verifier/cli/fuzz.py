@@ -19,13 +19,17 @@ from verifier.cli.common import (
     EXIT_INCONCLUSIVE,
     EXIT_OK,
     EXIT_USAGE,
+    Diagnostics,
     UsageParser,
-    check_property_names,
+    answer_expectations,
     configs,
     exit_code,
     parse_const,
     positive,
     positive_float,
+    property_warnings,
+    report_folder,
+    reports_line,
     write_reports,
 )
 from verifier.config import with_overrides
@@ -88,9 +92,8 @@ def fuzz_main(argv: list[str]) -> int:
             raise item
         cfg = with_overrides(item, constants=parse_const(args.const) or None,
                              properties=args.property)
-        model = load_model(cfg)
-        if cfg.properties is not None:
-            check_property_names(model, cfg.properties, cfg)
+        model = load_model(cfg)  # unknown names in [check] properties or [expect] are C014
+        property_warnings(cfg, Diagnostics(False), None)
     except SpecError as e:
         sys.stderr.write(e.render() + "\n")
         return EXIT_USAGE
@@ -110,6 +113,7 @@ def fuzz_main(argv: list[str]) -> int:
         sys.stderr.write(f"{cfg.spec}: error[E121]: the compiler does not support this spec: {e}\n"
                          "  hint: use --engine reference (or auto)\n")
         return EXIT_USAGE
+    result = answer_expectations(result, dict(cfg.expect), "a random search does not decide it")
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     sys.stdout.write(render_text(result, color=color, full_states=args.full_states))
     again = [f"verifier fuzz {args.target}", f"--seed {seed_value}",
@@ -118,11 +122,13 @@ def fuzz_main(argv: list[str]) -> int:
         again.append(f"--fault-rate {args.fault_rate:g}")
     if args.engine != "auto":
         again.append(f"--engine {args.engine}")
+    if args.no_shrink:
+        again.append("--no-shrink")
     again += [f"--const {c}" for c in args.const] + [f"--property {p}" for p in args.property or []]
     sys.stdout.write("\nreproduce with: " + " ".join(again) + "\n")
     if args.report_dir is not None:
-        write_reports(result, args.report_dir / cfg.name, timings=False)
-        sys.stdout.write(f"reports written to {args.report_dir / cfg.name}\n")
+        out = write_reports(result, report_folder(args.report_dir, item, cfg), timings=False)
+        sys.stdout.write(reports_line(out, result))
     code = exit_code(result)
     if code == EXIT_INCONCLUSIVE and args.allow_inconclusive:
         return EXIT_OK

@@ -14,22 +14,33 @@ or an invariant that holds as far as we know but is not inductive), 4 an interna
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
-import json
 import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from verifier import results as R
 from verifier.cli.common import (
+    EXIT_INCONCLUSIVE,
     EXIT_INTERNAL,
     EXIT_USAGE,
-    check_property_names,
+    Diagnostics,
+    UsageParser,
+    answer_expectations,
     combine,
     exit_code,
+    interrupted,
+    json_document,
     parse_const,
+    property_warnings,
+    report_folder,
+    reports_line,
     summary_table,
+    usage_error,
     write_reports,
 )
 from verifier.config import ModelConfig, spec_model, with_overrides
@@ -38,13 +49,6 @@ from verifier.lang import model as M
 from verifier.lang.diagnostics import ConfigError, Diagnostic, SpecError
 from verifier.symbolic.errors import ModelProblem, SymbolicMismatch, Unsupported
 from verifier.symbolic.options import BMC, CHC, INDUCTION, KINDUCTION, ProveOptions
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # argparse's exit code 2 is ours too; keep the text short
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"verifier prove: error: {message}\n")
-        raise SystemExit(EXIT_USAGE)
 
 
 def _positive(text: str) -> int:
@@ -67,10 +71,56 @@ def _seconds(text: str) -> float:
     return v
 
 
-def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="verifier prove",
-                description="Prove or refute a spec's properties with Z3: bounded model checking, "
-                            "induction, k-induction, Spacer (CHC), or one proof per cluster size.")
+@contextlib.contextmanager
+def solver_interrupts() -> Iterator[None]:
+    """Ctrl-C and SIGTERM stop a solver call within a moment.
+
+    While Z3 solves, the main thread is inside C code and Python runs a signal's handler
+    only when the call returns (97 s later, once). The C-level handler still writes the
+    signal's number to the wakeup file descriptor; a watchdog thread reading it
+    interrupts Z3 (``interrupt_solvers``), the call returns ``unknown``, and the handler
+    raises KeyboardInterrupt, which each engine turns into an interrupted result that
+    keeps what it had decided."""
+    import socket
+    import threading
+
+    from verifier.symbolic.solver import interrupt_solvers
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    r, w = socket.socketpair()
+    w.setblocking(False)
+    previous = signal.set_wakeup_fd(w.fileno(), warn_on_full_buffer=False)
+
+    def watch() -> None:
+        while True:
+            try:
+                data = r.recv(64)
+            except OSError:
+                return
+            if not data:
+                return
+            if signal.SIGINT in data or signal.SIGTERM in data:
+                interrupt_solvers()
+
+    watchdog = threading.Thread(target=watch, name="verifier-solver-interrupts", daemon=True)
+    watchdog.start()
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(previous)
+        w.close()  # the watchdog reads end-of-file and returns
+        watchdog.join(timeout=1.0)
+        r.close()
+
+
+def parser(json_errors: bool = False) -> argparse.ArgumentParser:
+    p = UsageParser(prog="verifier prove", json_errors=json_errors,
+                    description="Prove or refute a spec's properties with Z3: bounded model checking, "
+                                "induction, k-induction, Spacer (CHC), or one proof per cluster size. "
+                                "Ctrl-C (or SIGTERM) stops within a second and reports what was "
+                                "proved so far (exit 3).")
     p.add_argument("target", metavar="TARGET", help="a spec (.fsl), a model (.toml) or a folder of models")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--bmc", type=_positive, metavar="K", help="bounded model checking to depth K")
@@ -87,8 +137,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--property", action="append", metavar="NAME", help="prove only this property (repeatable)")
     p.add_argument("--const", action="append", default=[], metavar="NAME=VALUE",
                    help="override a constant (repeatable)")
-    p.add_argument("--json", action="store_true", help="print results as JSON")
-    p.add_argument("--report-dir", type=Path, metavar="DIR", help="write reports under DIR/<model>/")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document: results, exit code and every diagnostic")
+    p.add_argument("--vacuity", choices=("warn", "error"),
+                   help="a spec without properties is a warning or an error (default: the model's)")
+    p.add_argument("--report-dir", type=Path, metavar="DIR",
+                   help="write reports under DIR/<model>/ (DIR/<model>-N6/ when --const N=6 changed "
+                        "the model's constants); none are written without it")
+    p.add_argument("--no-reports", action="store_true", help="write no report files, even with --report-dir")
     p.add_argument("--junit", type=Path, metavar="FILE",
                    help="also write JUnit XML: one test case per property per model")
     p.add_argument("--sarif", type=Path, metavar="FILE",
@@ -99,16 +155,29 @@ def parser() -> argparse.ArgumentParser:
 
 def prove_main(argv: list[str]) -> int:
     """``verifier prove ...``; returns the exit code."""
+    as_json = "--json" in argv
     try:
-        args = parser().parse_args(argv)
+        args = parser(as_json).parse_args(argv)
+    except ConfigError as e:
+        return usage_error(e, as_json)
     except SystemExit as e:
         return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
+    diags = Diagnostics(args.json)
     target = Path(args.target)
-    if not target.is_dir():
-        code, result = _guarded(args, lambda: _config(args))
-        _ci_files(args, [(target.stem, code, result)])
-        return code
-    return _folder(args, target)
+    with solver_interrupts():
+        if target.is_dir():
+            return _folder(args, target, diags)
+        try:
+            code, result, extra = _guarded(args, diags, lambda: _config(args))
+        except KeyboardInterrupt:  # outside an engine (loading the spec): nothing to report
+            code, result, extra = EXIT_INCONCLUSIVE, None, {}
+            diags.warning("interrupted")
+    if args.json and "sizes" not in extra:
+        sys.stdout.write(json_document([result] if result is not None else [], code, diags, **extra))
+    elif args.json:
+        sys.stdout.write(json_document([], code, diags, **extra))
+    _ci_files(args, [(target.stem, code, result)])
+    return code
 
 
 def _ci_files(args: argparse.Namespace, runs: list[tuple[str, int, R.CheckResult | None]]) -> None:
@@ -120,55 +189,70 @@ def _ci_files(args: argparse.Namespace, runs: list[tuple[str, int, R.CheckResult
                        "the model could not be proved (see the log)")
 
 
-def _guarded(args: argparse.Namespace, make: Any) -> tuple[int, R.CheckResult | None]:
+Run = tuple[int, R.CheckResult | None, dict[str, Any]]
+
+
+def _guarded(args: argparse.Namespace, diags: Diagnostics, make: Any) -> Run:
     """Run one target (``make()`` gives its configuration); every user-facing error
-    becomes a message on stderr and its exit code, never a traceback."""
+    becomes a diagnostic and its exit code, never a traceback."""
+    name = Path(args.target).stem
     try:
-        return _run(args, make())
+        return _run(args, make(), diags)
     except SpecError as e:
-        sys.stderr.write(e.render() + "\n")
+        diags.error(e, model=name)
     except Unsupported as e:
-        sys.stderr.write(f"{args.target}: error[S001]: the symbolic engine does not support this spec: "
-                         f"{e.describe()}\n  hint: {e.hint}\n")
+        diags.add(Diagnostic("S001", f"{args.target}: the symbolic engine does not support this spec: "
+                                     f"{e.describe()}", hint=e.hint), model=name)
     except ModelProblem as e:
-        sys.stderr.write(f"{args.target}: error[S002]: {e.message}\n  hint: {e.hint}\n")
+        diags.add(Diagnostic("S002", f"{args.target}: {e.message}", hint=e.hint), model=name)
     except SymbolicMismatch as e:
         sys.stderr.write(f"verifier: internal error: the symbolic engine and the reference semantics "
                          f"disagree: {e}\n  this is a bug in verifier, not in your spec: please report it "
                          "with the command and the spec\n")
-        return EXIT_INTERNAL, None
-    return EXIT_USAGE, None
+        return EXIT_INTERNAL, None, {}
+    return EXIT_USAGE, None, {}
 
 
-def _folder(args: argparse.Namespace, folder: Path) -> int:
+def _folder(args: argparse.Namespace, folder: Path, diags: Diagnostics) -> int:
     """Every model of a folder, one after the other, then a summary table (the most
     severe exit code wins, as for ``verifier check``)."""
     from verifier.config import discover_models
 
     if args.sizes is not None:
-        sys.stderr.write(f"{args.target}: error[U006]: --sizes proves one model for a range of sizes\n"
-                         "  hint: pass one model (.toml) or spec (.fsl), not a folder\n")
-        return EXIT_USAGE
+        diags.add(Diagnostic("U006", f"{args.target}: --sizes proves one model for a range of sizes",
+                             hint="pass one model (.toml) or spec (.fsl), not a folder"))
+        return _folder_done(args, [], EXIT_USAGE, diags)
     try:
         paths = discover_models(folder)
     except SpecError as e:
-        sys.stderr.write(e.render() + "\n")
-        return EXIT_USAGE
+        diags.error(e)
+        return _folder_done(args, [], EXIT_USAGE, diags)
     runs: list[tuple[str, int, R.CheckResult | None]] = []
     for path in paths:
         one = argparse.Namespace(**{**vars(args), "target": str(path), "json": False,
                                     "quiet": args.json})
-        code, result = _guarded(one, lambda path=path: _config_of(path, args))
+        try:
+            code, result, _ = _guarded(one, diags, lambda path=path: _config_of(path, args))
+        except KeyboardInterrupt:
+            runs.append((path.stem, EXIT_INCONCLUSIVE, None))
+            break
         runs.append((path.stem, code, result))
+        if result is not None and interrupted(result):
+            break
+    if len(runs) < len(paths) or any(r is not None and interrupted(r) for _, _, r in runs):
+        left = len(paths) - len(runs)
+        diags.warning("interrupted" + (f": {left} more model{'s' if left > 1 else ''} not proved"
+                                       if left else ""))
     code = combine([c for _, c, _ in runs])
     _ci_files(args, runs)
-    if args.json:
-        from verifier.reports.jsonio import result_to_dict
+    return _folder_done(args, runs, code, diags)
 
-        doc = {"schema_version": R.SCHEMA_VERSION, "exit_code": code,
-               "results": [result_to_dict(r) for _, _, r in runs if r is not None]}
-        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
-    else:
+
+def _folder_done(args: argparse.Namespace, runs: list[tuple[str, int, R.CheckResult | None]], code: int,
+                 diags: Diagnostics) -> int:
+    if args.json:
+        sys.stdout.write(json_document([r for _, _, r in runs if r is not None], code, diags))
+    elif runs:
         sys.stdout.write(_summary(runs))
     return code
 
@@ -203,25 +287,20 @@ def _options(args: argparse.Namespace, cfg: ModelConfig) -> ProveOptions:
     return ProveOptions(mode=mode, depth=depth, timeout=args.timeout, properties=cfg.properties)
 
 
-def _check_names(model: M.Model, names: tuple[str, ...] | None, cfg: ModelConfig) -> None:
-    if names is not None:
-        check_property_names(model, names, cfg)
-
-
-def _run(args: argparse.Namespace, cfg: ModelConfig) -> tuple[int, R.CheckResult | None]:
+def _run(args: argparse.Namespace, cfg: ModelConfig, diags: Diagnostics) -> Run:
     from verifier.config.load import load_model
 
     opts = _options(args, cfg)
     expect = dict(cfg.expect)
     if args.sizes is not None:
-        return _sizes(args, cfg, opts, expect), None
-    model = load_model(cfg)
-    _check_names(model, opts.properties, cfg)
+        return _sizes(args, cfg, opts, expect, diags)
+    model = load_model(cfg)  # unknown names in [check] properties or [expect] are C014 here
+    property_warnings(cfg, diags, args.vacuity)
     live = [p.name for p in model.liveness if opts.properties is None or p.name in opts.properties]
     if live:
-        sys.stderr.write(f"verifier prove: note: liveness {', '.join(live)} "
-                         f"{'is' if len(live) == 1 else 'are'} checked by `verifier check`, "
-                         "not by the symbolic engine\n")
+        diags.add(Diagnostic("P001", f"liveness {', '.join(live)} {'is' if len(live) == 1 else 'are'} "
+                                     "checked by `verifier check`, not by the symbolic engine",
+                             severity="note"), model=cfg.name)
     found: list[Any] = []
     if opts.mode == BMC:
         from verifier.symbolic.bmc import run_bmc
@@ -239,25 +318,28 @@ def _run(args: argparse.Namespace, cfg: ModelConfig) -> tuple[int, R.CheckResult
         from verifier.symbolic.induction import run_induction
 
         result = run_induction(model, opts, expect=expect)
+    result = answer_expectations(result, expect, "`verifier prove` does not decide it; "
+                                                 "`verifier check` does")
     code = exit_code(result)
-    if args.json:
-        from verifier.reports.jsonio import result_to_dict
-
-        doc: dict[str, Any] = {"schema_version": R.SCHEMA_VERSION, "results": [result_to_dict(result)],
-                               "exit_code": code}
-        if opts.mode == CHC:
-            doc["invariants"] = [{"property": f.prop, "fsl": f.text, "checked": f.checked} for f in found]
-        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
-    elif not getattr(args, "quiet", False):  # a folder with --json prints one document at the end
+    extra: dict[str, Any] = {}
+    if opts.mode == CHC:
+        extra["invariants"] = [{"property": f.prop, "fsl": f.text, "checked": f.checked} for f in found]
+    quiet = args.json or getattr(args, "quiet", False)  # a folder with --json: one document at the end
+    if not quiet:
         sys.stdout.write(_text(result, args))
         if found:
             sys.stdout.write(_invariants_text(found))
-    if args.report_dir is not None:
-        write_reports(result, args.report_dir / cfg.name, timings=False)
-    return code, result
+    if args.report_dir is not None and not args.no_reports:
+        original = load_config(cfg.path) if cfg.path is not None else spec_model(cfg.spec)
+        out = write_reports(result, report_folder(args.report_dir, original, cfg), timings=False,
+                            diags=diags)
+        if not quiet:
+            sys.stdout.write(reports_line(out, result))
+    return code, result, extra
 
 
-def _sizes(args: argparse.Namespace, cfg: ModelConfig, opts: ProveOptions, expect: dict[str, str]) -> int:
+def _sizes(args: argparse.Namespace, cfg: ModelConfig, opts: ProveOptions, expect: dict[str, str],
+           diags: Diagnostics) -> Run:
     from verifier.config.load import load_model
     from verifier.symbolic.sizes import parse_range, render_table, run_sizes
 
@@ -271,26 +353,28 @@ def _sizes(args: argparse.Namespace, cfg: ModelConfig, opts: ProveOptions, expec
         if not any(c[0] == args.const_name for c in model.constants):
             raise ConfigError([Diagnostic("U005", f"the spec has no constant `{args.const_name}`",
                                           hint="name the size constant with --const-name")])
-        _check_names(model, opts.properties, cfg)
         return model
 
     # the table needs verdicts, not the classification of counterexamples to induction
     rows = run_sizes(load, lo, hi, dataclasses.replace(opts, reach_limit=0, minimize=False), expect)
     code = combine([exit_code(r.result) for r in rows])
+    extra: dict[str, Any] = {}
     if args.json:
         from verifier.reports.jsonio import result_to_dict
 
-        doc = {"schema_version": R.SCHEMA_VERSION, "exit_code": code, "constant": args.const_name,
-               "sizes": [{"value": r.value, "summary": r.summary, "seconds": r.seconds,
-                          "result": result_to_dict(r.result)} for r in rows]}
-        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+        extra = {"constant": args.const_name,
+                 "sizes": [{"value": r.value, "summary": r.summary, "seconds": r.seconds,
+                            "result": result_to_dict(r.result)} for r in rows]}
     else:
         sys.stdout.write(f"Invariants of {cfg.name} by induction, {args.const_name} = {lo}..{hi}\n\n")
         sys.stdout.write(render_table(rows, args.const_name))
-    if args.report_dir is not None:
+    if rows and interrupted(rows[-1].result):
+        diags.warning(f"interrupted at {args.const_name} = {rows[-1].value}")
+    if args.report_dir is not None and not args.no_reports:
         for r in rows:
-            write_reports(r.result, args.report_dir / f"{cfg.name}-{args.const_name}{r.value}", timings=False)
-    return code
+            write_reports(r.result, args.report_dir / f"{cfg.name}-{args.const_name}{r.value}",
+                          timings=False, diags=diags)
+    return code, None, extra
 
 
 def _text(result: R.CheckResult, args: argparse.Namespace) -> str:

@@ -22,7 +22,6 @@ from verifier.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     UsageParser,
-    check_property_names,
     configs,
     exit_code,
     parse_const,
@@ -92,9 +91,7 @@ def simulate_main(argv: list[str]) -> int:
             raise item
         cfg = with_overrides(item, constants=parse_const(args.const) or None,
                              properties=args.property)
-        model = load_model(cfg)
-        if cfg.properties is not None:
-            check_property_names(model, cfg.properties, cfg)
+        model = load_model(cfg)  # checks the property names too (C014)
     except SpecError as e:
         sys.stderr.write(e.render() + "\n")
         return EXIT_USAGE

@@ -34,6 +34,8 @@ from verifier.lang.syntax import NOSPAN, Span
 
 Constant = int | bool | str
 
+# States of an exported state graph (`verifier graph`, `--graph DIR`) unless set; the
+# liveness check's graph has no fixed cap by default: it grows as the memory limit allows.
 DEFAULT_GRAPH_MAX_NODES = 100_000
 VACUITY_MODES = ("warn", "error")
 OUTCOMES = ("holds", "violated")
@@ -109,10 +111,11 @@ class ModelConfig:
     stop_at_first: bool = False
     limits: Limits = Limits()
     expect: tuple[tuple[str, str], ...] = ()
-    graph_max_nodes: int = DEFAULT_GRAPH_MAX_NODES
+    graph_max_nodes: int | None = None  # None: exported graphs 100,000, liveness as memory allows
     source_map: SourceMap | None = field(default=None, compare=False, repr=False)
     # constants whose value came from the command line (--const), not from the file
     command_line: frozenset[str] = frozenset()
+    properties_from_command_line: bool = False  # `properties` came from --property
 
     def key_span(self, table: str | None, key: str) -> Span:
         """Where ``key`` (in ``[table]``, or at the top when ``table`` is None) is written.
@@ -196,6 +199,7 @@ def with_overrides(
         if not props or not all(props):
             diags.append(Diagnostic("C005", "expected one or more property names", _COMMAND_LINE))
         changes["properties"] = tuple(dict.fromkeys(props))
+        changes["properties_from_command_line"] = True
     if stop_at_first is not None:
         changes["stop_at_first"] = stop_at_first
     if diags:
@@ -277,11 +281,11 @@ class _Loader:
         expect = tuple((name, outcome) for name, value in self._table(data, "expect").items()
                        if (outcome := self._choice(("expect", name), value, OUTCOMES)) is not None)
         graph = self._table(data, "graph")
-        max_nodes = self._int(("graph", "max_nodes"), graph.get("max_nodes", DEFAULT_GRAPH_MAX_NODES), 1)
+        max_nodes = None if "max_nodes" not in graph else self._int(("graph", "max_nodes"), graph["max_nodes"], 1)
         if self.diagnostics or spec is None:
             return None
         assert description is not None and deadlock is not None and vacuity is not None
-        assert stop is not None and max_nodes is not None
+        assert stop is not None
         return ModelConfig(
             name=self.path.stem, path=self.path, spec=spec, description=description,
             constants=constants, faults=faults, fault_total=total, properties=properties,
@@ -369,7 +373,8 @@ class _Loader:
             return None
         if value < minimum:
             hint = (f"leave {dotted(kp)} out for no limit" if kp[0] == "limits" else
-                    f"leave {dotted(kp)} out for the default ({DEFAULT_GRAPH_MAX_NODES})"
+                    f"leave {dotted(kp)} out for the default (exported graphs: "
+                    f"{DEFAULT_GRAPH_MAX_NODES:,} states; liveness: as the memory limit allows)"
                     if kp[0] == "graph" else
                     "a cap is how often the fault may happen in one run; 0 turns it off")
             self.error("C005", f"{dotted(kp)}: expected {expected}, got {value}", self.smap.value(kp), hint)

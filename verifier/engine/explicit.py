@@ -74,7 +74,7 @@ class Exploration:
         return sum(a.nbytes for a in self.parents) + sum(a.nbytes for a in self.ordinals)
 
 
-def _rss_mb() -> float:
+def rss_mb() -> float:
     try:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -83,6 +83,8 @@ def _rss_mb() -> float:
 
 
 class Clock:
+    """Run time, the time and memory limits, and progress lines (the liveness check's too)."""
+
     def __init__(self, opts: CheckOptions) -> None:
         self.opts = opts
         self.t0 = time.perf_counter()
@@ -96,7 +98,7 @@ class Clock:
         o = self.opts
         if o.max_seconds is not None and self.elapsed() > o.max_seconds:
             return f"time limit ({o.max_seconds:g} s)"
-        if o.max_memory_mb is not None and _rss_mb() > o.max_memory_mb:
+        if o.max_memory_mb is not None and rss_mb() > o.max_memory_mb:
             return f"memory limit ({o.max_memory_mb} MiB)"
         return None
 
@@ -104,9 +106,20 @@ class Clock:
         now = time.perf_counter()
         if not self.opts.progress or now - self.last_progress < 2.0:
             return
-        self.last_progress = now
         rate = states / max(1e-9, now - self.t0)
         line = f"{states:,} states, {rate:,.0f} states/s, queue {queue:,}, depth {depth}"
+        limit = self.opts.max_states
+        if limit is not None and rate > 0:  # the one total known in advance
+            line += f", state limit in about {eta((limit - states) / rate)}"
+        self.show(line)
+
+    def show(self, line: str, *, now: bool = False) -> None:
+        """A progress line on stderr (at most one per 2 s unless ``now``), redrawn in
+        place on a terminal."""
+        t = time.perf_counter()
+        if not self.opts.progress or (not now and t - self.last_progress < 2.0):
+            return
+        self.last_progress = t
         if sys.stderr.isatty():
             sys.stderr.write(f"\r{line}  ")
             self.shown = True
@@ -120,6 +133,15 @@ class Clock:
             sys.stderr.flush()
 
 
+def eta(seconds: float) -> str:
+    """A remaining time, rounded for a progress line."""
+    if seconds < 60:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def explore(stepper: Stepper, store: Any, opts: CheckOptions, n_monitors: int,
             counter_fields: list[tuple[int, int]] | None = None,
             stoppers: frozenset[int] = frozenset()) -> Exploration:
@@ -131,15 +153,26 @@ def explore(stepper: Stepper, store: Any, opts: CheckOptions, n_monitors: int,
     active = list(range(n_monitors))
     try:
         _bfs(stepper, store, opts, ex, clock, active, counter_fields or [], stoppers)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (the command line makes it one)
         ex.complete = False
         ex.stop_reason = "interrupted"
+    except MemoryError:  # what was found so far stands; the frontier is freed by now
+        ex.complete = False
+        ex.stop_reason = "out of memory"
     finally:
         clock.done()
     ex.seconds = clock.elapsed()
-    ex.states = len(store)
+    ex.states = _linked_states(ex)
     ex.store_bytes = store.nbytes
     return ex
+
+
+def _linked_states(ex: Exploration) -> int:
+    """The states with a parent link: all of the store's, unless an interrupt or a
+    MemoryError came between storing a level and linking it (that level is dropped)."""
+    n = min(len(ex.level_base), len(ex.parents), len(ex.ordinals))
+    del ex.level_base[n:], ex.parents[n:], ex.ordinals[n:]
+    return ex.level_base[-1] + int(ex.parents[-1].size) if n else 0
 
 
 def _note_combos(ex: Exploration, states: list[Any], fields: list[tuple[int, int]]) -> None:
@@ -201,7 +234,7 @@ def _bfs(stepper: Stepper, store: Any, opts: CheckOptions, ex: Exploration, cloc
          active: list[int], counter_fields: list[tuple[int, int]],
          stoppers: frozenset[int]) -> None:
     inits = stepper.initial()
-    fresh = store.add_batch(inits)
+    fresh, over = store.add_batch_limited(inits, opts.max_states)
     frontier = [inits[i] for i in fresh]
     ex.level_base.append(0)
     ex.parents.append(np.full(len(frontier), -1, dtype=np.int32))
@@ -210,6 +243,9 @@ def _bfs(stepper: Stepper, store: Any, opts: CheckOptions, ex: Exploration, cloc
     total = len(frontier)
     stop = _check_level(stepper, ex, opts, active, frontier, 0, clock, stoppers)
     base = 0
+    if over:
+        ex.complete, ex.stop_reason = False, f"state limit ({opts.max_states:,})"
+        return
     while frontier and not stop:
         if opts.max_depth is not None and ex.depth >= opts.max_depth:
             ex.complete, ex.stop_reason = False, f"depth limit ({opts.max_depth})"
@@ -239,8 +275,12 @@ def _bfs(stepper: Stepper, store: Any, opts: CheckOptions, ex: Exploration, cloc
         else:
             positions = None
             cands = out
-        new = store.add_batch(cands)
+        room = None if opts.max_states is None else opts.max_states - total
+        new, over = store.add_batch_limited(cands, room)
         if not new:
+            if over:  # the limit was reached exactly at the end of the last level
+                ex.complete, ex.stop_reason = False, f"state limit ({opts.max_states:,})"
+                return
             break
         pos = np.asarray(new, dtype=np.int64)
         if positions is not None:
@@ -259,7 +299,7 @@ def _bfs(stepper: Stepper, store: Any, opts: CheckOptions, ex: Exploration, cloc
         _note_combos(ex, frontier, counter_fields)
         stop = _check_level(stepper, ex, opts, active, frontier, base, clock, stoppers) or stop
         reason = clock.limit(total)
-        if opts.max_states is not None and total >= opts.max_states and frontier:
+        if over:  # exactly max_states states are stored: the first ones in discovery order
             reason = f"state limit ({opts.max_states:,})"
         if reason:
             ex.complete, ex.stop_reason = False, reason

@@ -18,6 +18,7 @@ from typing import Any
 import networkx as nx
 
 from verifier import results as R
+from verifier.config.modelfile import DEFAULT_GRAPH_MAX_NODES
 from verifier.engine.options import CheckOptions
 from verifier.engine.stepper import ERROR, ReferenceStepper
 from verifier.lang import model as M
@@ -41,9 +42,10 @@ class GraphSummary:
 
 
 def build_graph(model: M.Model, opts: CheckOptions) -> nx.DiGraph:
-    """The reachable state graph (refused past ``opts.graph_max_nodes`` states)."""
+    """The reachable state graph (refused past ``opts.graph_max_nodes`` states, by
+    default 100,000)."""
     stepper = ReferenceStepper(model, ())
-    limit = opts.graph_max_nodes
+    limit = opts.graph_max_nodes or DEFAULT_GRAPH_MAX_NODES
     g = nx.DiGraph()
     ids: dict[Any, int] = {}
     frontier: list[Any] = []

@@ -17,13 +17,14 @@ a P-state of the kept subgraph reaches such a component inside it.
 
 ``build_graph`` makes the labelled graph with the engine's stepper (compiled when the spec
 allows it; ``reference_graph`` is the same graph from the reference semantics, which the
-tests compare it with); it stores every edge, so it is meant for models up to
-``graph_max_nodes`` states. ``find_lasso`` is the algorithm on plain integers, so that it
+tests compare it with); it stores every edge, so it grows until the memory limit (or
+``graph_max_nodes`` states, when set). ``find_lasso`` is the algorithm on plain integers, so that it
 can be tested against a brute-force search on random graphs.
 
 ``check_liveness`` runs after the safety search, which has found every reachable state:
-it builds the labelled graph with the search's stepper (at most ``graph_max_nodes``
-states), evaluates the property's three predicates on every state (for each valuation
+it builds the labelled graph with the search's stepper (as far as the memory limit, or
+most of the machine's available memory, allows; at most ``graph_max_nodes`` states when
+set), evaluates the property's three predicates on every state (for each valuation
 of its parameters) and looks for a fair lasso. A lasso found is replayed through the
 reference semantics like every other trace; its ``loop`` says where it repeats.
 """
@@ -40,6 +41,7 @@ from typing import Any
 import networkx as nx
 
 from verifier import results as R
+from verifier.engine.explicit import Clock, eta, rss_mb
 from verifier.engine.options import CheckOptions
 from verifier.engine.select import make_stepper
 from verifier.engine.stepper import ERROR, Stepper
@@ -83,25 +85,35 @@ class Lasso:
     stutter: bool
 
 
-class _Numbering:
-    """Ids for states in order of first sight (at most ``limit`` states)."""
+MEMORY_CHECK_EVERY = 4096  # states between two looks at the process's memory
 
-    def __init__(self, limit: int) -> None:
+
+class _Numbering:
+    """Ids for states in order of first sight (at most ``limit`` states, and no more
+    than fit in ``memory_mb``)."""
+
+    def __init__(self, limit: int | None, memory_mb: float | None) -> None:
         self.limit = limit
+        self.memory_mb = memory_mb
         self.ids: dict[Any, int] = {}
         self.items: list[Any] = []
 
     def __call__(self, s: Any) -> int:
         i = self.ids.get(s)
         if i is None:
-            if len(self.items) >= self.limit:
+            n = len(self.items)
+            if self.limit is not None and n >= self.limit:
                 raise GraphTooLarge(f"the state graph has more than {self.limit:,} states")
-            i = self.ids[s] = len(self.items)
+            if n % MEMORY_CHECK_EVERY == 0 and self.memory_mb is not None and rss_mb() > self.memory_mb:
+                raise GraphTooLarge(f"the state graph outgrew the memory limit ({self.memory_mb:,.0f} MiB) "
+                                    f"at {n:,} states")
+            i = self.ids[s] = n
             self.items.append(s)
         return i
 
 
-def build_graph(model: M.Model, stepper: Stepper, limit: int) -> LabelledGraph:
+def build_graph(model: M.Model, stepper: Stepper, limit: int | None, *, memory_mb: float | None = None,
+                progress: Callable[[int], None] | None = None) -> LabelledGraph:
     """Every reachable state, as the explicit engine explores them: a state outside a
     ``constraint`` has no successors, fault budgets apply (the counters are in the state).
 
@@ -109,8 +121,9 @@ def build_graph(model: M.Model, stepper: Stepper, limit: int) -> LabelledGraph:
     transition's ordinal is its position in the stepper's output, which is the order of
     the reference semantics, and its action follows from the stepper's per-action
     counters: each action's transitions come out together, in the order of
-    ``model.actions``."""
-    intern = _Numbering(limit)
+    ``model.actions``. ``limit`` caps the states (None: no fixed cap), ``memory_mb`` the
+    process's memory; ``progress(k)`` is told every few thousand states expanded."""
+    intern = _Numbering(limit, memory_mb)
     reps = intern.items
     succ: list[tuple[tuple[int, int], ...]] = []
     ordinals: list[dict[tuple[int, int], int]] = []
@@ -134,13 +147,15 @@ def build_graph(model: M.Model, stepper: Stepper, limit: int) -> LabelledGraph:
         succ.append(tuple(sorted(edges)))
         ordinals.append(edges)
         k += 1
+        if progress is not None and k % MEMORY_CHECK_EVERY == 0:
+            progress(k)
     return LabelledGraph(tuple(reps), initial, tuple(succ), tuple(ordinals))
 
 
 def reference_graph(model: M.Model, limit: int) -> LabelledGraph:
     """``build_graph`` straight from the reference semantics (states as value tuples): the
     specification that the stepper-based graph is tested against."""
-    intern = _Numbering(limit)
+    intern = _Numbering(limit, None)
     states = intern.items
     succ: list[tuple[tuple[int, int], ...]] = []
     ordinals: list[dict[tuple[int, int], int]] = []
@@ -292,25 +307,66 @@ def check_liveness(model: M.Model, props: tuple[M.Liveness, ...], opts: CheckOpt
     one of the kind ``opts`` asks for; ``graph``: the state graph when the search kept
     it (the kernel engine's; ``stepper`` then answers for its states)."""
     def inconclusive(note: str) -> list[R.PropertyResult]:
-        return [_result(model, p, R.INCONCLUSIVE, expect, note=note) for p in props]
+        return inconclusive_results(model, props, expect, note)
 
     if not props:
         return []
     if not complete:
         return inconclusive("the search did not explore every reachable state, so no fair "
                             "cycle can be ruled out")
-    if states > opts.graph_max_nodes:
+    limit = opts.graph_max_nodes
+    if limit is not None and states > limit:
         return inconclusive(f"the state graph has {states:,} states, more than the liveness check "
-                            f"stores ({opts.graph_max_nodes:,}): raise [graph] max_nodes in the model")
-    if graph is None or stepper is None:
+                            f"may store ({limit:,}): raise --graph-max-nodes or [graph] max_nodes")
+    clock = Clock(opts)
+    if graph is not None and stepper is not None:
+        clock.show(f"liveness: the state graph ({states:,} states) kept by the search, for "
+                   f"{', '.join(p.name for p in props)}", now=True)
+    else:
         if stepper is None:
             stepper = make_stepper(model, (), opts.compiled)
+        budget, why = memory_budget(opts)
+        clock.show(f"liveness: building the state graph ({states:,} states) for "
+                   f"{', '.join(p.name for p in props)}", now=True)
+
+        def progress(k: int) -> None:
+            rate = k / max(1e-9, clock.elapsed())
+            clock.show(f"liveness: state graph {k:,} of {states:,} states ({100 * k // max(1, states)}%), "
+                       f"about {eta((states - k) / rate)} left")
+
         try:
-            graph = build_graph(model, stepper, opts.graph_max_nodes)
+            graph = build_graph(model, stepper, limit, memory_mb=budget, progress=progress)
         except GraphTooLarge as e:
-            return inconclusive(f"{e}: raise [graph] max_nodes in the model to check liveness")
+            return inconclusive(f"{e}: {why}")
+        finally:
+            clock.done()
     fair = frozenset(a.index for a in model.actions if a.fair)
-    return [_check_one(model, stepper, graph, fair, p, expect) for p in props]
+    out = []
+    for p in props:
+        clock.show(f"liveness: looking for a fair lasso that violates {p.name}", now=True)
+        out.append(_check_one(model, stepper, graph, fair, p, expect))
+    clock.done()
+    return out
+
+
+def memory_budget(opts: CheckOptions) -> tuple[float | None, str]:
+    """The memory the liveness graph may grow into (MiB; None: unknown, no cap) and what
+    to do when it is not enough: ``--memory-limit`` when given, else most of the memory
+    the machine has available now."""
+    if opts.max_memory_mb is not None:
+        return float(opts.max_memory_mb), "raise --memory-limit ([limits] memory) to check liveness"
+    try:
+        with open("/proc/meminfo") as f:
+            fields = dict(line.split(":", 1) for line in f)
+        available = int(fields["MemAvailable"].split()[0]) / 1024
+    except (OSError, KeyError, ValueError):
+        return None, ""
+    return rss_mb() + 0.8 * available, "the machine has no more memory available; shrink the model's constants"
+
+
+def inconclusive_results(model: M.Model, props: tuple[M.Liveness, ...], expect: dict[str, str],
+                         note: str) -> list[R.PropertyResult]:
+    return [_result(model, p, R.INCONCLUSIVE, expect, note=note) for p in props]
 
 
 def _check_one(model: M.Model, stepper: Stepper, graph: LabelledGraph, fair: frozenset[int],

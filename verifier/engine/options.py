@@ -25,7 +25,7 @@ class CheckOptions:
     kernel: str = "auto"     # the native kernel engine: "auto" (when the spec allows it), "off", "on" (required)
     progress: bool = False   # a progress line on stderr
     collect_graph: bool = False
-    graph_max_nodes: int = 100_000
+    graph_max_nodes: int | None = None  # None: the liveness graph grows as memory allows
 
 
 # `--engine` / the pytest plugin's engine choice -> CheckOptions.compiled and .kernel:
@@ -40,12 +40,15 @@ KERNELS = {"auto": "auto", "kernel": "on", "python": "off", "compiled": "off", "
 def check_options(cfg: ModelConfig, *, engine: str = "auto", deadlock: bool = False,
                   progress: bool = False, resource_limits: bool = True) -> CheckOptions:
     """The explicit engine's options for a model: its properties, deadlock and vacuity
-    settings and limits (``deadlock`` adds a deadlock check the model does not ask for).
+    settings and limits (``deadlock`` adds a deadlock check the model does not ask for;
+    so does an ``[expect]`` for ``Deadlock``).
     ``resource_limits=False`` leaves out the time and memory limits, whose effect depends
     on the machine, for runs whose output must be byte-identical everywhere."""
     lim = cfg.limits
     return CheckOptions(
-        properties=cfg.properties, deadlock=cfg.deadlock or deadlock,
+        properties=cfg.properties,
+        # an expectation for Deadlock asks for the deadlock check
+        deadlock=cfg.deadlock or deadlock or any(n == "Deadlock" for n, _ in cfg.expect),
         stop_at_first=cfg.stop_at_first, vacuity_is_error=cfg.vacuity == "error",
         max_states=lim.states, max_depth=lim.depth,
         max_seconds=lim.time if resource_limits else None,

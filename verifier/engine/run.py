@@ -70,17 +70,30 @@ def run_check(model: M.Model, opts: CheckOptions, *,
     live = select_liveness(model, opts.properties)
     if not live:
         return result
-    from verifier.engine.liveness import check_liveness
+    from verifier.engine.liveness import check_liveness, inconclusive_results
 
-    graph = None
-    if isinstance(search, _Searched) and search.search.edges_kept:
-        from verifier.engine.kernel.graph import KernelView, labelled_graph
+    try:
+        graph = None
+        if isinstance(search, _Searched) and search.search.edges_dropped and ex.complete:
+            raise _GraphOutgrew(search.search.edges_dropped)
+        if isinstance(search, _Searched) and search.search.edges_kept:
+            from verifier.engine.kernel.graph import KernelView, labelled_graph
 
-        graph = labelled_graph(search.search)
-        stepper = KernelView(search.search, search.conditions)  # type: ignore[assignment]
-    extra = check_liveness(model, live, opts, expect or {}, complete=ex.complete,
-                           states=ex.states, stepper=stepper, graph=graph)
+            graph = labelled_graph(search.search)
+            stepper = KernelView(search.search, search.conditions)  # type: ignore[assignment]
+        extra = check_liveness(model, live, opts, expect or {}, complete=ex.complete,
+                               states=ex.states, stepper=stepper, graph=graph)
+    except _GraphOutgrew as e:
+        extra = inconclusive_results(model, live, expect or {}, str(e))
+    except (KeyboardInterrupt, MemoryError) as e:  # the safety verdicts stand
+        why = "interrupted" if isinstance(e, KeyboardInterrupt) else "out of memory"
+        extra = inconclusive_results(model, live, expect or {}, f"{why} during the liveness check")
+        result = dataclasses.replace(result, complete=False, stop_reason=f"{why} (liveness check)")
     return dataclasses.replace(result, properties=result.properties + tuple(extra))
+
+
+class _GraphOutgrew(Exception):
+    """The kernel search stopped keeping the state graph: it outgrew the liveness check's memory."""
 
 
 @dataclass(frozen=True)
@@ -101,12 +114,14 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
 
     why = K.unavailable()
     prepared = None
+    live = select_liveness(model, opts.properties)
     if why is None:
-        live = select_liveness(model, opts.properties)
         try:
             prepared = K.prepare(model, monitors, K.liveness_conditions(live))
         except K.Unsupported as e:
             why = str(e)
+        except (OSError, MemoryError) as e:  # e.g. LLVM's library cannot be loaded in the memory left
+            why = f"it could not start ({type(e).__name__}: {e})"
     if prepared is None:
         if opts.kernel == "on":
             raise EngineError(f"the kernel engine cannot run this spec: {why}",
@@ -201,6 +216,11 @@ def _result(model: M.Model, opts: CheckOptions, monitors: tuple[M.Property, ...]
         props.append(R.PropertyResult("RuntimeError", R.RUNTIME, R.VIOLATED, trace, None,
                                       "no run-time error (domains, map keys, division)",
                                       expect.get("RuntimeError")))
+    elif "RuntimeError" in expect:  # an expectation is always answered, here "none found"
+        props.append(R.PropertyResult("RuntimeError", R.RUNTIME,
+                                      R.HOLDS if ex.complete else R.INCONCLUSIVE, None, None,
+                                      "no run-time error (domains, map keys, division)",
+                                      expect["RuntimeError"]))
     enabled, taken = counts
     coverage = tuple(R.ActionCoverage(a.name, a.fault, enabled[a.index],
                                       taken[a.index], location(model, a.span))

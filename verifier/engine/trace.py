@@ -42,6 +42,18 @@ def lanes(model: M.Model, states: list[sem.State]) -> tuple[tuple[str, tuple[R.V
     return tuple(out)
 
 
+MAX_LANE_VALUES = 64  # labels listed for the colours; a larger label type lists none
+
+
+def lane_values(model: M.Model) -> tuple[R.Value, ...]:
+    """Every value the lane label can take, in the order of its type (an enum's
+    declaration order), so reports give each label one colour per spec."""
+    lane = model.lane
+    if lane is None or not T.is_finite(lane.label.ty) or T.size(lane.label.ty) > MAX_LANE_VALUES:
+        return ()
+    return tuple(T.display(lane.label.ty, v) for v in T.value_list(lane.label.ty))
+
+
 def arrows(model: M.Model, states: list[sem.State],
            moves: list[tuple[int, tuple[Any, ...]]]) -> tuple[tuple[int, R.Value, R.Value], ...]:
     """Timeline arrows from the spec's ``message`` annotations: (step number, sender's
@@ -102,7 +114,7 @@ def replay(model: M.Model, ordinals: list[int], *,
         assert err is not None
         error = err.describe()
     trace = R.Trace(display_state(model, states[0]), tuple(steps), error, lanes(model, states),
-                    arrows(model, states, moves))
+                    arrows(model, states, moves), lane_values=lane_values(model))
     return trace, state
 
 

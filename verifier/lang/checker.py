@@ -267,7 +267,11 @@ class _Checker:
         consts = self.constants()
         if len(self.errors) > n_errors:
             # a constant without a value leaves every type and expression that uses it
-            # meaningless: report the constants alone rather than their consequences
+            # meaningless: report the constants alone rather than their consequences, and
+            # what does not depend on them (the fault caps' action names)
+            declared = {d.name: d.fault for d in self.spec.decls if isinstance(d, S.ActionDecl)}
+            for fname in self.faults:
+                self.fault_name_ok(fname, declared)
             return None
         for tname in list(self.type_decls):
             self.named_type(tname, self.type_decls[tname].span)
@@ -481,24 +485,31 @@ class _Checker:
         out: list[M.FaultCounter] = []
         n = len(variables)
         for fname, cap in self.faults.items():
-            a = by_name.get(fname)
-            sp = self.config_span("faults", fname)
-            if a is None:
-                faults = [x.name for x in actions if x.fault]
-                best = did_you_mean(fname, faults)
-                self.err("C012", f"the spec has no fault action `{fname}`", sp,
-                         f"did you mean `{best}`?" if best else
-                         f"its fault actions are: {', '.join(faults) or 'none'}")
+            if not self.fault_name_ok(fname, {x.name: x.fault for x in actions}):
                 continue
-            if not a.fault:
-                self.err("C013", f"`{fname}` is not a fault action, so it cannot be capped", sp,
-                         f"mark it `fault action {fname}` in the spec, or remove the cap")
-                continue
+            a = by_name[fname]
             out.append(M.FaultCounter(n + len(out), f"faults.{fname}", cap, (a.index,)))
         if self.fault_total is not None:
             idx = tuple(a.index for a in actions if a.fault)
             out.append(M.FaultCounter(n + len(out), "faults.total", self.fault_total, idx))
         return out
+
+    def fault_name_ok(self, fname: str, faults: Mapping[str, bool]) -> bool:
+        """Whether ``[faults]`` may cap ``fname`` (``faults``: action name -> is a fault);
+        C012 or C013 if not."""
+        sp = self.config_span("faults", fname)
+        if fname not in faults:
+            names = [a for a, fault in faults.items() if fault]
+            best = did_you_mean(fname, names)
+            self.err("C012", f"the spec has no fault action `{fname}`", sp,
+                     f"did you mean `{best}`?" if best else
+                     f"its fault actions are: {', '.join(names) or 'none'}")
+            return False
+        if not faults[fname]:
+            self.err("C013", f"`{fname}` is not a fault action, so it cannot be capped", sp,
+                     f"mark it `fault action {fname}` in the spec, or remove the cap")
+            return False
+        return True
 
     # -- actions and statements
     def params(self, decls: tuple[S.Param, ...]) -> tuple[Scope, list[M.Param]]:

@@ -13,6 +13,7 @@ The Lark parser is passed in rather than imported, so this module does not depen
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -104,7 +105,46 @@ def syntax_errors(first: UnexpectedInput, text: str, path: str, lark: Lark) -> l
                 break  # the rest of the file is cut short by the first error
             diags.append(_syntax_diagnostic(e, chunk, path, lark))
             start, err = nxt, e
-    return diags
+    return _once_per_character(diags, text)
+
+
+def _once_per_character(diags: list[Diagnostic], text: str) -> list[Diagnostic]:
+    """An unexpected character (E002) is reported once, at its first occurrence, with how
+    often and on which lines the file has it outside comments and strings: the restart
+    after each error would otherwise report it again in every declaration."""
+    out: list[Diagnostic] = []
+    seen: set[str] = set()
+    for d in diags:
+        if d.code != "E002" or not d.message.startswith("unexpected character "):
+            out.append(d)
+            continue
+        if d.message in seen:
+            continue
+        seen.add(d.message)
+        source = text.split("\n")
+        at = source[d.span.line - 1] if 0 < d.span.line <= len(source) else ""
+        ch = at[d.span.col - 1] if 0 < d.span.col <= len(at) else ""
+        lines = [i for i, line in enumerate(source, start=1) if ch and ch in _code_part(line)]
+        count = sum(_code_part(source[i - 1]).count(ch) for i in lines)
+        if count > 1:
+            shown = ", ".join(map(str, lines[:8])) + (", ..." if len(lines) > 8 else "")
+            where = f"on line {shown}" if len(lines) == 1 else f"on lines {shown}"
+            d = dataclasses.replace(d, message=f"{d.message} ({count} times, {where})")
+        out.append(d)
+    return out
+
+
+def _code_part(line: str) -> str:
+    """A line without its comment and its strings (where any character may appear)."""
+    out, in_string = [], False
+    for c in line:
+        if c == '"':
+            in_string = not in_string
+        elif c == "#" and not in_string:
+            break
+        elif not in_string:
+            out.append(c)
+    return "".join(out)
 
 
 def _opens_declaration(e: UnexpectedInput) -> bool:
@@ -177,6 +217,31 @@ def _match_mistake(e: UnexpectedInput, lark: Lark) -> str | None:
     return fallback
 
 
+def _mistake_in_context(e: UnexpectedInput) -> str | None:
+    """The common mistakes again, recognised by their tokens rather than by the parser
+    state, which differs with every context (inside an action, after another statement,
+    on an indexed expression): ``&&`` and ``||`` are two adjacent ``&`` or ``|`` (E013);
+    ``==`` where a statement assigns is two adjacent ``=`` in an action (E012); a lone
+    ``=`` where a comparison could follow is E005."""
+    if not isinstance(e, UnexpectedToken) or e.state is None:
+        return None
+    tok = e.token
+    stack = e.state.value_stack
+    last = stack[-1] if stack else None
+    # the token just before, when nothing separates the two: `&&` is `&` then `&`
+    before = last.type if isinstance(last, Token) and last.end_pos == tok.start_pos else None
+    if tok.type in ("AMPERSAND", "VBAR") and before == tok.type:
+        return "E013"
+    if tok.type != "EQUAL":
+        return None
+    if before == "EQUAL":
+        in_action = any(isinstance(v, Token) and v.type == "ACTION" for v in stack)
+        return "E012" if in_action else None
+    if "CMP" in set(e.accepts or e.expected):
+        return "E005"
+    return None
+
+
 def _syntax_diagnostic(e: UnexpectedInput, text: str, path: str, lark: Lark) -> Diagnostic:
     line = getattr(e, "line", 1) or 1
     col = getattr(e, "column", 1) or 1
@@ -189,7 +254,7 @@ def _syntax_diagnostic(e: UnexpectedInput, text: str, path: str, lark: Lark) -> 
         return Diagnostic("E003", "unexpected end of file", S.Span(path, line, col, line, col),
                           "a block, bracket or expression is not closed")
     span = S.Span(path, line, col, line, col + 1)
-    code = _match_mistake(e, lark)
+    code = _match_mistake(e, lark) or _mistake_in_context(e)
     if code is not None:
         for c, msg, hint, _ in _MISTAKES:
             if c == code:

@@ -16,6 +16,7 @@ byte-identical between runs.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -24,7 +25,7 @@ from types import MappingProxyType
 from verifier.lang.diagnostics import ConfigError, Diagnostic
 from verifier.reports.html import render_html
 from verifier.reports.itf import itf_text, trace_to_itf, write_itf
-from verifier.reports.jsonio import result_from_json, result_to_json
+from verifier.reports.jsonio import result_from_json, result_to_json, value_to_json
 from verifier.reports.markdown import render_markdown
 from verifier.reports.text import render_text
 from verifier.results import CheckResult
@@ -32,11 +33,13 @@ from verifier.results import CheckResult
 __all__ = [
     "FORMATS",
     "REPORT_FILES",
+    "clear_reports",
     "itf_file_name",
     "render",
     "render_html",
     "render_markdown",
     "render_text",
+    "replaced_configuration",
     "result_from_json",
     "result_to_json",
     "trace_to_itf",
@@ -140,6 +143,41 @@ def write_reports(result: CheckResult, out_dir: Path, *,
         path.write_bytes(text.encode("utf-8"))
         written.append(path)
     return written
+
+
+_OURS = re.compile(r"(report\.(md|html|txt)|result\.json|(trace|cti)-.+\.itf\.json)")
+
+
+def replaced_configuration(out_dir: Path, result: CheckResult) -> str | None:
+    """When ``out_dir`` holds the report of another configuration than ``result``'s
+    (another model, spec or constant values): what that configuration was, in words;
+    None when it holds none, or one of the same configuration."""
+    try:
+        old = json.loads((out_dir / REPORT_FILES["json"]).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(old, dict):
+        return None
+    mine = {"model": result.model, "spec_path": result.spec_path,
+            "constants": [[n, value_to_json(v)] for n, v in result.constants]}
+    theirs = {k: old.get(k) for k in mine}
+    if theirs == mine:
+        return None
+    if theirs["model"] != mine["model"] or theirs["spec_path"] != mine["spec_path"]:
+        return f"model {theirs['model']} of {theirs['spec_path']}"
+    before = dict(tuple(c) for c in theirs["constants"] or () if isinstance(c, list) and len(c) == 2)
+    changed = [f"{n} = {json.dumps(before.get(n))} (now {json.dumps(v)})"
+               for n, v in mine["constants"] if before.get(n) != v]
+    return "constants " + (", ".join(changed) if changed else "other than now")
+
+
+def clear_reports(out_dir: Path) -> None:
+    """Remove the report files of an earlier run from ``out_dir`` (only files with the
+    names ``write_reports`` gives), so that no trace of another result is left behind."""
+    if out_dir.is_dir():
+        for p in out_dir.iterdir():
+            if p.is_file() and _OURS.fullmatch(p.name):
+                p.unlink()
 
 
 def without_timings(result: CheckResult) -> CheckResult:

@@ -159,7 +159,7 @@ def _verdicts(result: CheckResult) -> str:
             f'<td class="{_TONE_CLASS[r.match_tone]}">{_e(r.matched)}</td>'
             f"<td>{_e(r.note) if r.note else ''}</td></tr>")
     return ('<div class="scroll"><table class="verdicts"><thead><tr><th>Property</th>'
-            "<th>Kind</th><th>Verdict</th><th>Expected</th><th>As expected</th><th>Note</th>"
+            "<th>Kind</th><th>Verdict</th><th>Expected</th><th>Outcome</th><th>Note</th>"
             f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 

@@ -46,6 +46,28 @@ BAD_FIELD = "R003"
 # ---- writing ----------------------------------------------------------------------------
 
 
+def diagnostic_to_dict(d: Diagnostic, source: str | None = None, *,
+                       model: str | None = None) -> dict[str, Any]:
+    """A diagnostic in the ``diagnostics`` list of ``--json`` output (docs/reports.md):
+    positions are 1-based, ``null`` when the diagnostic has none; ``text`` is what the
+    terminal shows (``source``: the text of the file, for the caret line)."""
+    sp = d.span
+    located = sp.line > 0
+    return {
+        "severity": d.severity,
+        "code": d.code,
+        "message": d.message,
+        "file": None if sp.path == "<none>" else sp.path,
+        "line": sp.line if located else None,
+        "column": sp.col if located else None,
+        "end": ({"line": sp.end_line, "column": sp.end_col}
+                if located and sp.end_line > 0 else None),
+        "hint": d.hint,
+        "model": model,
+        "text": d.render(source),
+    }
+
+
 def value_to_json(v: Value) -> Any:
     if v is None or isinstance(v, (bool, int, str)):
         return v
@@ -83,6 +105,7 @@ def _trace(t: Trace | None) -> dict[str, Any] | None:
         "loop": t.loop,
         "trigger": t.trigger,
         "stutter": t.stutter,
+        "lane_values": [value_to_json(v) for v in t.lane_values],
     }
 
 
@@ -248,7 +271,7 @@ def _read_trace(rd: _Reader, v: Any, where: str) -> Trace | None:
     if v is None:
         return None
     o = rd.as_obj(v, where, ("initial", "steps", "error", "lanes", "arrows", "loop", "trigger",
-                             "stutter"))
+                             "stutter", "lane_values"))
     steps = []
     for i, s in enumerate(rd.as_list(o["steps"], f"{where}.steps")):
         at = f"{where}.steps[{i}]"
@@ -285,7 +308,9 @@ def _read_trace(rd: _Reader, v: Any, where: str) -> Trace | None:
         marks[key] = mark
     return Trace(rd.named(o["initial"], f"{where}.initial"), tuple(steps),
                  rd.opt_str(o["error"], f"{where}.error"), tuple(lanes), tuple(arrows),
-                 marks["loop"], marks["trigger"], rd.as_bool(o["stutter"], f"{where}.stutter"))
+                 marks["loop"], marks["trigger"], rd.as_bool(o["stutter"], f"{where}.stutter"),
+                 tuple(rd.value(x, f"{where}.lane_values[{i}]")
+                       for i, x in enumerate(rd.as_list(o["lane_values"], f"{where}.lane_values"))))
 
 
 _TOP = ("format", "schema_version", "model", "spec_path", "engine", "backend", "backend_note",

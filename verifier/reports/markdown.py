@@ -49,7 +49,10 @@ def _table(header: list[str], rows: list[list[str]], align: str = "") -> list[st
     return lines
 
 
-_VERDICT_MARK = {sm.GOOD: "✅", sm.BAD: "❌", sm.WARN: "⚠️", sm.PLAIN: ""}
+# The verdict and whether it was expected are marked apart: an expected violation is a
+# red verdict that is as expected.
+_VERDICT_MARK = {sm.GOOD: "🟢", sm.BAD: "🔴", sm.WARN: "⚠️", sm.PLAIN: ""}
+_MATCH_MARK = {sm.GOOD: "✅", sm.BAD: "❌", sm.WARN: "⚠️", sm.PLAIN: ""}
 
 
 def _trace_table(p: PropertyResult, trace: Trace, cti: bool = False) -> list[str]:
@@ -107,10 +110,11 @@ def render_markdown(result: CheckResult) -> str:
     rows = []
     for r in sm.verdict_rows(result):
         mark = _VERDICT_MARK[r.tone]
+        match = f"{_MATCH_MARK[r.match_tone]} {r.matched}".strip()
         rows.append([code(r.name), r.kind, f"{mark} {r.verdict}".strip(), r.expected,
-                     r.matched, text(r.note) if r.note else ""])
+                     match, text(r.note) if r.note else ""])
     if rows:
-        lines += _table(["property", "kind", "verdict", "expected", "as expected", "note"], rows)
+        lines += _table(["property", "kind", "verdict", "expected", "outcome", "note"], rows)
     else:
         lines.append("*(no properties)*")
 

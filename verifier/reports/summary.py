@@ -49,7 +49,7 @@ class VerdictRow:
     kind: str
     verdict: str
     expected: str   # "-" when the model gives no expectation
-    matched: str    # "yes" / "no" / "-"
+    matched: str    # "as expected" / "NOT as expected" / "-"
     tone: str       # GOOD / BAD / WARN / PLAIN, for the verdict cell
     match_tone: str
     note: str | None
@@ -151,19 +151,21 @@ def search_status(result: CheckResult) -> str:
     return "complete (every reachable state explored)"
 
 
-def outcome_line(result: CheckResult) -> str:
-    """E.g. ``1 violated, 3 hold, 1 vacuous; 1 not as expected``."""
-    tally: dict[str, int] = {}
-    for p in result.properties:
-        tally[p.verdict] = tally.get(p.verdict, 0) + 1
-    words = {HOLDS: "hold", VIOLATED: "violated", VACUOUS: "vacuous",
+def verdict_tally(tally: dict[str, int]) -> str:
+    """E.g. ``1 violated, 3 holding, 1 vacuous``: words that read for any count."""
+    words = {HOLDS: "holding", VIOLATED: "violated", VACUOUS: "vacuous",
              INCONCLUSIVE: "inconclusive"}
     order = [VIOLATED, HOLDS, VACUOUS, INCONCLUSIVE]
     order += sorted(v for v in tally if v not in order)
-    parts = [f"{tally[v]} {words.get(v, v)}" for v in order if v in tally]
-    if tally.get(HOLDS) == 1:
-        parts[parts.index("1 hold")] = "1 holds"
-    line = ", ".join(parts) if parts else "no properties"
+    return ", ".join(f"{tally[v]} {words.get(v, v)}" for v in order if v in tally)
+
+
+def outcome_line(result: CheckResult) -> str:
+    """E.g. ``1 violated, 3 holding, 1 vacuous; 1 not as expected``."""
+    tally: dict[str, int] = {}
+    for p in result.properties:
+        tally[p.verdict] = tally.get(p.verdict, 0) + 1
+    line = verdict_tally(tally) or "no properties"
     unexpected = sum(1 for p in result.properties if p.as_expected is False)
     if unexpected:
         line += f"; {unexpected} not as expected"
@@ -173,21 +175,29 @@ def outcome_line(result: CheckResult) -> str:
 
 
 def verdict_tone(p: PropertyResult, vacuity_is_error: bool = False) -> str:
+    """The verdict's own tone, whatever the model expects: a violation is BAD even when
+    expected (whether it was expected is the match column's tone)."""
     if p.verdict == VIOLATED:
-        return GOOD if p.expected == VIOLATED else BAD
+        return BAD
     if p.verdict == HOLDS:
-        return BAD if p.expected == VIOLATED else GOOD
+        return GOOD
     if p.verdict == VACUOUS:
         return BAD if vacuity_is_error else WARN
     return WARN
 
 
+def outcome_tone(p: PropertyResult, vacuity_is_error: bool = False) -> str:
+    """How the property leaves the check: the model's expectation decides when it names
+    the property, else the verdict (as the exit code judges it)."""
+    if p.as_expected is not None and p.verdict != INCONCLUSIVE:
+        return GOOD if p.as_expected else BAD
+    return verdict_tone(p, vacuity_is_error)
+
+
 def overall_tone(result: CheckResult) -> str:
-    """BAD if any verdict is bad (e.g. an unexpected violation), else WARN if any is
-    doubtful (vacuous, inconclusive), else GOOD."""
-    tones = {verdict_tone(p, result.vacuity_is_error) for p in result.properties}
-    if any(p.as_expected is False for p in result.properties):
-        tones.add(BAD)
+    """BAD if any property fails the check (an unexpected violation, an expectation not
+    met), else WARN if any is doubtful (vacuous, inconclusive), else GOOD."""
+    tones = {outcome_tone(p, result.vacuity_is_error) for p in result.properties}
     for tone in (BAD, WARN):
         if tone in tones:
             return tone
@@ -203,7 +213,7 @@ def verdict_rows(result: CheckResult) -> tuple[VerdictRow, ...]:
             kind=p.kind,
             verdict=p.verdict,
             expected=p.expected or "-",
-            matched="-" if matched is None else ("yes" if matched else "no"),
+            matched="-" if matched is None else ("as expected" if matched else "NOT as expected"),
             tone=verdict_tone(p, result.vacuity_is_error),
             match_tone=PLAIN if matched is None else (GOOD if matched else BAD),
             note=p.note,

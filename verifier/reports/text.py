@@ -145,7 +145,7 @@ def render_text(result: CheckResult, *, color: bool = False, full_states: bool =
     lines += _facts(sm.overview_facts(result) + sm.statistics_facts(result), st)
 
     lines += ["", st("Properties", "bold")]
-    rows = [["PROPERTY", "KIND", "VERDICT", "EXPECTED", "AS EXPECTED"]]
+    rows = [["PROPERTY", "KIND", "VERDICT", "EXPECTED", "OUTCOME"]]
     styles = [["dim"] * 5]
     for r in sm.verdict_rows(result):
         rows.append([clean(r.name), r.kind, r.verdict, r.expected, r.matched])

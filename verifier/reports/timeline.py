@@ -8,12 +8,16 @@ fault step marks the lanes named by one of its parameters (``CutLink(P, T)`` mar
 lanes P and T; a tuple or set parameter names its items too), or every lane when it
 names none. A step with an arrow (the spec's ``message`` annotation, ``Trace.arrows``)
 points from the sender's lane to the receiver's. Colours are assigned per
-distinct label value in order of first appearance across the whole report, so the
-same value has the same colour in every timeline of one report.
+distinct label value in the order of the label's type when the trace carries it
+(``Trace.lane_values``: an enum's declaration order), so a value has the same colour in
+every report of one spec; labels that name a stopped state (``Down``, ``Off``,
+``CutOff``, ``Crashed``...) and ``false`` are grey, never a colour of the palette, and
+other labels follow in order of first appearance across the report.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
@@ -29,6 +33,19 @@ PALETTE = (
 )
 NONE_FILL = "#d9d9d9"   # the `none` label (e.g. "no role"): neutral grey
 FALSE_FILL = "#a0a0a0"  # `false` (e.g. "not up"): darker grey
+# Labels of a stopped process: greys, never green (in the order of the spec's values).
+DOWN_FILLS = ("#7f7f7f", "#bdbdbd", "#5c5c5c", "#9a9a9a")
+DOWN_WORDS = frozenset({"down", "off", "offline", "crashed", "crash", "failed", "dead",
+                        "stopped", "halted", "isolated", "unavailable"})
+
+
+def is_down(label: Value) -> bool:
+    """Whether a label names a stopped or unreachable state: a word of it (split at
+    capitals, digits and underscores) is one of ``DOWN_WORDS``."""
+    if not isinstance(label, str) or isinstance(label, bool):
+        return False
+    words = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", label)
+    return any(w.lower() in DOWN_WORDS for w in words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +94,7 @@ class Timeline:
     error_step: int | None       # the step that failed with a runtime error
     derived_from: str | None     # the variable the lanes came from, if not annotated
     arrows: tuple[ArrowMark, ...] = ()
+    values: tuple[Value, ...] = ()  # every label the lanes can show, in the spec's order
 
 
 def default_lanes(trace: Trace) -> tuple[tuple[tuple[str, tuple[Value, ...]], ...], str | None]:
@@ -160,6 +178,7 @@ def timeline_of(trace: Trace) -> Timeline:
         error_step=error_step,
         derived_from=derived,
         arrows=arrows,
+        values=trace.lane_values if trace.lanes else (),
     )
 
 
@@ -178,24 +197,38 @@ class Colours:
 
 
 def assign_colours(timelines: Iterable[Timeline]) -> Colours:
+    """One fill per label: first every value the spec's lane label can take, in its
+    order (so the same in every report of the spec), then the labels met in the
+    timelines that are not among them, in order of first appearance."""
+    tls = list(timelines)
     fills: list[tuple[Hashable, str]] = []
     seen: set[Hashable] = set()
-    n = 0
-    for tl in timelines:
+    counts = {"palette": 0, "down": 0}
+
+    def add(label: Value) -> None:
+        key = strict_key(label)
+        if key in seen:
+            return
+        seen.add(key)
+        if label is None:
+            colour = NONE_FILL
+        elif label is False:
+            colour = FALSE_FILL
+        elif is_down(label):
+            colour = DOWN_FILLS[counts["down"] % len(DOWN_FILLS)]
+            counts["down"] += 1
+        else:
+            colour = PALETTE[counts["palette"] % len(PALETTE)]
+            counts["palette"] += 1
+        fills.append((key, colour))
+
+    for tl in tls:
+        for v in tl.values:
+            add(v)
+    for tl in tls:
         for lane in tl.lanes:
             for seg in lane.segments:
-                key = strict_key(seg.label)
-                if key in seen:
-                    continue
-                seen.add(key)
-                if seg.label is None:
-                    colour = NONE_FILL
-                elif seg.label is False:
-                    colour = FALSE_FILL
-                else:
-                    colour = PALETTE[n % len(PALETTE)]
-                    n += 1
-                fills.append((key, colour))
+                add(seg.label)
     return Colours(tuple(fills))
 
 

@@ -25,6 +25,7 @@ from verifier import results as R
 from verifier.lang import model as M
 from verifier.symbolic import values as V
 from verifier.symbolic.common import (
+    INTERRUPTED,
     Clock,
     fire_condition,
     holds_condition,
@@ -102,53 +103,62 @@ def run_bmc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
     proved: dict[str, str] = {}
     lemmas: tuple[M.Property, ...] = ()
     error_free = False
-    if opts.induct:
-        h = Houdini(model, system, opts.timeout, model.invariants + tuple(negated(p) for p in model.reachables),
-                    minimize=opts.minimize)
-        h.run()
-        lemmas = tuple(h.proved)
-        for q in h.proved:
-            helpers = [n for n in h.used.get(q.name, ()) if n != q.name]
-            proved[q.name] = "proved inductive" + (f" with {', '.join(helpers)}" if helpers else "")
-        error_free = h.error_free()
-    un = Unrolling(system, solver, lemmas)
     found: dict[str, R.Trace] = {}
     unknown: dict[str, str] = {}
     runtime: R.Trace | None = None
     runtime_unknown: str | None = None
     complete = False
     diameter: int | None = None  # the longest loop-free path, once known
-    for d in range(opts.depth + 1):
-        open_ = [p for p in props if p.name not in found and p.name not in unknown and p.name not in proved]
-        _check_properties(model, system, un, open_, found, unknown, d)
-        if d == opts.depth:
+    interrupted: int | None = None  # the depth being searched when Ctrl-C came
+    reached = 0
+    un: Unrolling | None = None
+    try:
+        if opts.induct:
+            h = Houdini(model, system, opts.timeout, model.invariants + tuple(negated(p) for p in model.reachables),
+                        minimize=opts.minimize)
+            h.run()
+            lemmas = tuple(h.proved)
+            for q in h.proved:
+                helpers = [n for n in h.used.get(q.name, ()) if n != q.name]
+                proved[q.name] = "proved inductive" + (f" with {', '.join(helpers)}" if helpers else "")
+            error_free = h.error_free()
+        un = Unrolling(system, solver, lemmas)
+        reached = 0
+        for d in range(opts.depth + 1):
+            reached = d
+            open_ = [p for p in props if p.name not in found and p.name not in unknown and p.name not in proved]
+            _check_properties(model, system, un, open_, found, unknown, d)
+            if d == opts.depth:
+                if on_depth is not None:
+                    on_depth(d, clock.seconds())
+                break
+            if runtime is None and runtime_unknown is None and not error_free:
+                err, sv = un.error_step()
+                with solver.frame():
+                    solver.add(err)
+                    out = solver.check()
+                if out.status == SAT:
+                    path = decode_path(model, un.states, un.steps + [sv], out.model, error=True)
+                    runtime = replay(model, path)
+                elif out.status == UNKNOWN:
+                    runtime_unknown = f"solver unknown at depth {d + 1}: {out.reason}"
+            un.extend()
+            if opts.completeness:
+                out = solver.check(*un.loop_free)
+                if out.status == UNSAT:
+                    complete = True
+                    diameter = d
+                    break
             if on_depth is not None:
                 on_depth(d, clock.seconds())
-            break
-        if runtime is None and runtime_unknown is None and not error_free:
-            err, sv = un.error_step()
-            with solver.frame():
-                solver.add(err)
-                out = solver.check()
-            if out.status == SAT:
-                path = decode_path(model, un.states, un.steps + [sv], out.model, error=True)
-                runtime = replay(model, path)
-            elif out.status == UNKNOWN:
-                runtime_unknown = f"solver unknown at depth {d + 1}: {out.reason}"
-        un.extend()
-        if opts.completeness:
-            out = solver.check(*un.loop_free)
-            if out.status == UNSAT:
-                complete = True
-                diameter = d
+            if all(p.name in found or p.name in unknown or p.name in proved for p in props) and (
+                    runtime is not None or error_free):
+                complete = all(p.name in proved for p in props if p.kind == "invariant") and error_free \
+                    and all(p.name in found or p.name in proved for p in props)
                 break
-        if on_depth is not None:
-            on_depth(d, clock.seconds())
-        if all(p.name in found or p.name in unknown or p.name in proved for p in props) and (
-                runtime is not None or error_free):
-            complete = all(p.name in proved for p in props if p.kind == "invariant") and error_free \
-                and all(p.name in found or p.name in proved for p in props)
-            break
+    except KeyboardInterrupt:  # what was proved and found stands; the rest is inconclusive
+        interrupted = reached
+        complete = False
     results = []
     for p in props:
         if p.name in proved:
@@ -164,6 +174,9 @@ def run_bmc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
             verdict = R.HOLDS if p.kind == "invariant" else R.VACUOUS
             results.append(prop_result(model, p, verdict, expect=expect,
                                        note=f"complete: no loop-free path longer than {diameter} steps"))
+        elif interrupted is not None:
+            results.append(prop_result(model, p, R.INCONCLUSIVE, expect=expect,
+                                       note=f"interrupted at depth {interrupted}"))
         else:
             what = "no violation" if p.kind == "invariant" else "not reached"
             results.append(prop_result(model, p, R.INCONCLUSIVE, expect=expect,
@@ -176,10 +189,10 @@ def run_bmc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
     for r in results:
         if r.verdict == R.VACUOUS:
             warnings.append(f"reachable {r.name} is never reached: the model may be vacuous")
-    stop = None if complete else f"depth bound ({opts.depth})"
+    stop = INTERRUPTED if interrupted is not None else None if complete else f"depth bound ({opts.depth})"
+    depth = diameter if diameter is not None else un.depth if un is not None else 0
     return make_result(model, "bmc", results, complete=complete, stop_reason=stop,
-                       depth=un.depth if diameter is None else diameter, seconds=clock.seconds(),
-                       warnings=tuple(warnings))
+                       depth=depth, seconds=clock.seconds(), warnings=tuple(warnings))
 
 
 def _check_properties(model: M.Model, system: System, un: Unrolling, open_: list[M.Property],

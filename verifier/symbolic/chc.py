@@ -20,13 +20,23 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, replace
+from typing import Any
 
 import z3
 
 from verifier import results as R
 from verifier.lang import model as M
 from verifier.symbolic import values as V
-from verifier.symbolic.common import Clock, finite, fire_condition, make_result, prop_result, select
+from verifier.symbolic.common import (
+    INTERRUPTED,
+    Clock,
+    finite,
+    fire_condition,
+    make_result,
+    prop_result,
+    reraise_interrupt,
+    select,
+)
 from verifier.symbolic.fslprint import Printer, Unprintable
 from verifier.symbolic.options import BMC, ProveOptions
 from verifier.symbolic.solver import SAT, UNSAT, horn
@@ -60,7 +70,26 @@ def run_chc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
     printer = Printer(model, s.leaves)
     results: list[R.PropertyResult] = []
     found: list[Found] = []
-    for p in select(model, opts.properties, ("invariant",)):
+    targets = select(model, opts.properties, ("invariant",))
+    try:
+        _prove_each(model, system, opts, expect, targets, base, xs, s, inv, printer, results, found)
+    except KeyboardInterrupt:  # what is proved stays proved
+        done = {r.name for r in results}
+        results += [prop_result(model, p, R.INCONCLUSIVE, expect=expect, note="interrupted")
+                    for p in targets if p.name not in done]
+        return make_result(model, "chc", results, complete=False, stop_reason=INTERRUPTED, depth=0,
+                           seconds=clock.seconds()), found
+    warnings = tuple(f"reachable {p.name} is not checked by --chc (use --bmc)"
+                     for p in select(model, opts.properties, ("reachable",)))
+    return make_result(model, "chc", results, complete=True, stop_reason=None, depth=0,
+                       seconds=clock.seconds(), warnings=warnings), found
+
+
+def _prove_each(model: M.Model, system: System, opts: ProveOptions, expect: dict[str, str] | None,
+                targets: tuple[M.Property, ...], base: list[Any], xs: list[Any], s: Any, inv: Any,
+                printer: Printer, results: list[R.PropertyResult], found: list[Found]) -> None:
+    """Spacer on each target in turn, appending to ``results`` and ``found``."""
+    for p in targets:
         query = z3.ForAll(xs, z3.Implies(z3.And(inv(*xs), fire_condition(system, p, s)), False))
         out = horn(base + [query], opts.timeout)
         if out.status == SAT:
@@ -84,10 +113,6 @@ def run_chc(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None
         else:
             results.append(prop_result(model, p, R.INCONCLUSIVE, expect=expect,
                                        note=f"Spacer gave no answer ({out.reason})"))
-    warnings = tuple(f"reachable {p.name} is not checked by --chc (use --bmc)"
-                     for p in select(model, opts.properties, ("reachable",)))
-    return make_result(model, "chc", results, complete=True, stop_reason=None, depth=0,
-                       seconds=clock.seconds(), warnings=warnings), found
 
 
 def _without_domain_facts(formula: V.Term, dom: V.Term, timeout: float) -> V.Term:
@@ -97,6 +122,7 @@ def _without_domain_facts(formula: V.Term, dom: V.Term, timeout: float) -> V.Ter
         return formula
     s = z3.Solver()
     s.set("timeout", max(1, int(timeout * 1000)))
+    s.set("ctrl_c", False)
     s.add(dom)
     keep = []
     for c in formula.children():
@@ -112,7 +138,8 @@ def _counterexample(model: M.Model, p: M.Property, opts: ProveOptions,
                     expect: dict[str, str] | None) -> R.PropertyResult:
     from verifier.symbolic.bmc import run_bmc
 
-    bmc = run_bmc(model, replace(opts, mode=BMC, depth=CEX_DEPTH, properties=(p.name,), completeness=False))
+    bmc = reraise_interrupt(run_bmc(model, replace(opts, mode=BMC, depth=CEX_DEPTH, properties=(p.name,),
+                                                   completeness=False)))
     hit = next((r for r in bmc.properties if r.name == p.name and r.verdict == R.VIOLATED), None)
     if hit is not None:
         return prop_result(model, p, R.VIOLATED, trace=hit.trace, expect=expect,
@@ -140,7 +167,8 @@ def check_invariant(model: M.Model, text: str, timeout: float, name: str = "Spac
     except SpecError as e:
         return f"does not type-check ({e})"
     alone = dataclasses.replace(checked, properties=tuple(p for p in checked.properties if p.name == name))
-    res = run_induction(alone, ProveOptions(timeout=timeout, properties=(name,), reach_limit=1))
+    res = reraise_interrupt(run_induction(alone, ProveOptions(timeout=timeout, properties=(name,),
+                                                              reach_limit=1)))
     verdict = res.properties[0]
     if verdict.verdict == R.HOLDS and verdict.note == "inductive on its own":
         return "inductive"

@@ -60,6 +60,17 @@ def runtime_result(trace: R.Trace, expect: dict[str, str] | None = None) -> R.Pr
                             (expect or {}).get("RuntimeError"))
 
 
+INTERRUPTED = "interrupted"  # the stop reason of a run that Ctrl-C (or SIGTERM) ended
+
+
+def reraise_interrupt(result: R.CheckResult) -> R.CheckResult:
+    """A nested run (bounded model checking inside induction, ...) turns Ctrl-C into an
+    interrupted result; the run around it stops too (its own handler reports it)."""
+    if result.stop_reason == INTERRUPTED:
+        raise KeyboardInterrupt
+    return result
+
+
 @dataclass
 class Clock:
     t0: float = field(default_factory=time.perf_counter)

@@ -25,9 +25,11 @@ from verifier import results as R
 from verifier.lang import model as M
 from verifier.symbolic.bmc import run_bmc
 from verifier.symbolic.common import (
+    INTERRUPTED,
     Clock,
     make_result,
     prop_result,
+    reraise_interrupt,
     select,
 )
 from verifier.symbolic.errors import SymbolicMismatch
@@ -48,15 +50,42 @@ def run_induction(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] 
     clock = Clock()
     system = System(model)
     h = Houdini(model, system, opts.timeout, minimize=opts.minimize)
+    targets = select(model, opts.properties, ("invariant",))
+    results: list[R.PropertyResult] = []
+    try:
+        _prove(model, h, opts, expect, targets, results)
+    except KeyboardInterrupt:  # Ctrl-C: what is decided stands, the rest is inconclusive
+        done = {r.name for r in results}
+        proved = {p.name for p in h.proved}  # empty until Houdini's fixpoint
+        for p in targets:
+            if p.name in proved and p.name not in done:
+                results.append(prop_result(model, p, R.HOLDS, note="inductive", expect=expect))
+            elif p.name not in done:
+                results.append(prop_result(model, p, R.INCONCLUSIVE, note="interrupted", expect=expect))
+        order = {p.name: i for i, p in enumerate(targets)}
+        results.sort(key=lambda r: order[r.name])
+        return make_result(model, "induction", results, complete=False, stop_reason=INTERRUPTED,
+                           depth=1, seconds=clock.seconds())
+    warnings = [f"reachable {p.name} is not checked by induction (use --bmc)"
+                for p in select(model, opts.properties, ("reachable",))]
+    if not h.error_free():
+        warnings.append("an action may fail with a run-time error in a state where the proved invariants "
+                        "hold; induction does not say whether such a state is reachable (use --bmc)")
+    return make_result(model, "induction", results, complete=True, stop_reason=None, depth=1,
+                       seconds=clock.seconds(), warnings=tuple(warnings))
+
+
+def _prove(model: M.Model, h: Houdini, opts: ProveOptions, expect: dict[str, str] | None,
+           targets: tuple[M.Property, ...], results: list[R.PropertyResult]) -> None:
+    """Houdini, then each target's verdict in turn, appended to ``results``."""
     h.run()
     proved = {p.name for p in h.proved}
     # what the explicit engine says about every invariant induction could not prove, asked
     # once for all of them (a counterexample to induction is real only if they are false)
-    todo = [p for p in select(model, opts.properties, ("invariant",))
+    todo = [p for p in targets
             if p.name not in proved and p.name not in h.initial_bad and p.name not in h.unknown]
     explicit = explicit_invariants(model, todo, opts.reach_limit) if opts.reach_limit > 0 else {}
-    results: list[R.PropertyResult] = []
-    for p in select(model, opts.properties, ("invariant",)):
+    for p in targets:
         if p.name in proved:
             helpers = [n for n in h.used.get(p.name, ()) if n != p.name]
             note = "inductive" + (f" with {', '.join(helpers)}" if helpers else " on its own")
@@ -69,13 +98,6 @@ def run_induction(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] 
             results.append(prop_result(model, p, R.INCONCLUSIVE, note=h.unknown[p.name], expect=expect))
         else:
             results.append(_refute(model, h, p, opts, expect, explicit))
-    warnings = [f"reachable {p.name} is not checked by induction (use --bmc)"
-                for p in select(model, opts.properties, ("reachable",))]
-    if not h.error_free():
-        warnings.append("an action may fail with a run-time error in a state where the proved invariants "
-                        "hold; induction does not say whether such a state is reachable (use --bmc)")
-    return make_result(model, "induction", results, complete=True, stop_reason=None, depth=1,
-                       seconds=clock.seconds(), warnings=tuple(warnings))
 
 
 def _refute(model: M.Model, h: Houdini, p: M.Property, opts: ProveOptions,
@@ -105,8 +127,8 @@ def _refute(model: M.Model, h: Houdini, p: M.Property, opts: ProveOptions,
         # cross-checked against the explicit engine's shortest one.
         known = len(ex.trace.steps) if ex.verdict == R.VIOLATED and ex.trace is not None else None
         depth = known if known is not None else reach.depth + 1
-        bmc = run_bmc(model, replace(opts, mode=BMC, depth=depth, properties=(p.name,),
-                                     completeness=False, induct=False))
+        bmc = reraise_interrupt(run_bmc(model, replace(opts, mode=BMC, depth=depth, properties=(p.name,),
+                                                       completeness=False, induct=False)))
         got = next(r for r in bmc.properties if r.name == p.name)
         if got.verdict == R.VIOLATED and got.trace is not None:
             n = len(got.trace.steps)

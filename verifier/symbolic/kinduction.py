@@ -23,6 +23,7 @@ from verifier.lang import model as M
 from verifier.symbolic import values as V
 from verifier.symbolic.bmc import Unrolling
 from verifier.symbolic.common import (
+    INTERRUPTED,
     Clock,
     fire_condition,
     holds_condition,
@@ -74,12 +75,29 @@ class _Chain:
 
 def run_kinduction(model: M.Model, opts: ProveOptions, *, expect: dict[str, str] | None = None) -> R.CheckResult:
     clock = Clock()
+    targets = select(model, opts.properties, ("invariant",))
+    verdicts: dict[str, R.PropertyResult] = {}
+    try:
+        _prove(model, opts, expect, targets, verdicts)
+    except KeyboardInterrupt:  # Ctrl-C: what is decided stands, the rest is inconclusive
+        results = [verdicts.get(p.name) or prop_result(model, p, R.INCONCLUSIVE, expect=expect,
+                                                       note="interrupted") for p in targets]
+        return make_result(model, "k-induction", results, complete=False, stop_reason=INTERRUPTED,
+                           depth=opts.depth, seconds=clock.seconds())
+    results = [verdicts[p.name] for p in targets]
+    warnings = tuple(f"reachable {p.name} is not checked by k-induction (use --bmc)"
+                     for p in select(model, opts.properties, ("reachable",)))
+    return make_result(model, "k-induction", results, complete=True, stop_reason=None,
+                       depth=opts.depth, seconds=clock.seconds(), warnings=warnings)
+
+
+def _prove(model: M.Model, opts: ProveOptions, expect: dict[str, str] | None,
+           targets: tuple[M.Property, ...], verdicts: dict[str, R.PropertyResult]) -> None:
+    """Houdini, then k-induction for k = 1..depth on what it left open, into ``verdicts``."""
     system = System(model)
     h = Houdini(model, system, opts.timeout, minimize=False)
     h.run()
     lemmas = list(h.proved)
-    targets = select(model, opts.properties, ("invariant",))
-    verdicts: dict[str, R.PropertyResult] = {}
     for p in targets:
         if p.name in {q.name for q in lemmas}:
             verdicts[p.name] = prop_result(model, p, R.HOLDS, expect=expect, note="1-inductive")
@@ -135,8 +153,3 @@ def run_kinduction(model: M.Model, opts: ProveOptions, *, expect: dict[str, str]
                              f"path of {opts.depth} steps where it holds until the last state (it may "
                              "start in an unreachable state)"),
             cti=last_cti.get(p.name))
-    results = [verdicts[p.name] for p in targets]
-    warnings = tuple(f"reachable {p.name} is not checked by k-induction (use --bmc)"
-                     for p in select(model, opts.properties, ("reachable",)))
-    return make_result(model, "k-induction", results, complete=True, stop_reason=None,
-                       depth=opts.depth, seconds=clock.seconds(), warnings=warnings)

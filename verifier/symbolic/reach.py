@@ -87,9 +87,12 @@ def _run(probe: M.Model, opts: CheckOptions) -> R.CheckResult | Reachability:
 
     try:
         try:
-            return run_check(probe, opts)
+            result = run_check(probe, opts)
         except ImportError:  # no compiled stepper in this build: the reference one will do
-            return run_check(probe, dataclasses.replace(opts, compiled="off"))
+            result = run_check(probe, dataclasses.replace(opts, compiled="off"))
+        if (result.stop_reason or "").startswith("interrupted"):
+            raise KeyboardInterrupt  # the search took Ctrl-C as its stop: the proof stops too
+        return result
     except EngineError as e:
         return Reachability(UNKNOWN, why=e.message)
     except (sem.EvalError, ValueError, MemoryError) as e:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from verifier import results as R
 from verifier.lang import model as M
+from verifier.symbolic.common import INTERRUPTED
 from verifier.symbolic.options import ProveOptions
 
 
@@ -61,6 +62,8 @@ def run_sizes(load: Callable[[int], M.Model], lo: int, hi: int, opts: ProveOptio
         model = load(n)
         result = run_induction(model, opts, expect=expect)
         rows.append(SizeRow(n, result, round(time.perf_counter() - t0, 2)))
+        if result.stop_reason == INTERRUPTED:  # Ctrl-C: the sizes proved so far stand
+            break
     return rows
 
 

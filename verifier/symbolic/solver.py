@@ -3,7 +3,7 @@
 ``Solver`` wraps an incremental ``z3.Solver``: ``frame()`` is a push/pop scope, every
 ``check`` runs under a timeout, and the answer is an ``Outcome`` whose status is one of
 ``sat``, ``unsat`` or ``unknown``. ``unknown`` (a timeout, an incomplete theory, an
-interrupt) is its own outcome: callers turn it into an inconclusive verdict and never
+interrupt: ``interrupt_solvers``) is its own outcome: callers turn it into an inconclusive verdict and never
 read it as "holds". The wrapper also counts calls and solver time for the statistics.
 
 Models whose variables all have finite types use Z3's finite-domain solver (``QF_FD``:
@@ -50,6 +50,7 @@ class Solver:
 
     def _new(self, finite: bool) -> Any:
         z = z3.SolverFor("QF_FD") if finite else z3.Solver()
+        z.set("ctrl_c", False)  # Ctrl-C is Python's: see interrupt_solvers
         if self.cores and not finite:
             z.set("core.minimize", True)
         return z
@@ -119,12 +120,23 @@ def _timed_out(reason: str) -> bool:
     return any(w in reason for w in ("timeout", "canceled", "cancelled", "interrupted", "resource"))
 
 
+def interrupt_solvers() -> None:
+    """Stop every solver call now running (it returns ``unknown``); safe to call from
+    any thread. Z3 would take Ctrl-C itself and answer ``unknown``, and the run would go
+    on with its next query; instead the solvers leave SIGINT to Python (``ctrl_c`` is
+    off), whose handler raises KeyboardInterrupt once the call returns, and the command
+    line calls this from a watchdog thread when a signal arrives, since the main thread
+    is inside Z3 until then (``verifier/cli/prove.py``)."""
+    z3.main_ctx().interrupt()
+
+
 def horn(clauses: list[Any], timeout: float) -> Outcome:
     """Solve constrained Horn clauses with Spacer: SAT means the clauses have a model
     (the safety property holds; the model interprets the invariant relations), UNSAT
     that a counterexample exists."""
     z = z3.SolverFor("HORN")
     z.set("timeout", max(1, int(timeout * 1000)))
+    z.set("ctrl_c", False)
     z.add(clauses)
     t0 = time.perf_counter()
     try:

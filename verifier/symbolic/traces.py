@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from verifier import results as R
-from verifier.engine.trace import arrows, display_state, lanes
+from verifier.engine.trace import arrows, display_state, lane_values, lanes
 from verifier.lang import model as M
 from verifier.lang import semantics as sem
 from verifier.lang import typesys as T
@@ -107,7 +107,7 @@ def replay(model: M.Model, path: Path, *, initial: bool = True) -> R.Trace:
             error = tr.error.describe()
     states = list(path.states)
     return R.Trace(display_state(model, path.states[0]), tuple(steps), error, lanes(model, states),
-                   arrows(model, states, list(path.moves)))
+                   arrows(model, states, list(path.moves)), lane_values=lane_values(model))
 
 
 def fires(p: M.Property, state: sem.State) -> bool:

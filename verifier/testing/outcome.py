@@ -47,7 +47,7 @@ def describe(result: R.CheckResult, p: R.PropertyResult) -> str:
     else:
         text = f"{what} {p.verdict}"
     if p.expected is not None and p.as_expected is False and p.verdict != R.INCONCLUSIVE:
-        text += f", but the model expects it to be {p.expected}"
+        text += ", but the model expects " + ("it to hold" if p.expected == R.HOLDS else "a violation")
     if p.trace is not None:
         n = len(p.trace.steps)
         labels = " -> ".join(s.label() for s in p.trace.steps[:8])

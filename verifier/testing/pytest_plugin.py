@@ -2,8 +2,10 @@
 
 Registered through the ``pytest11`` entry point under the name ``verifier.pytest_plugin``
 (``verifier/pytest_plugin.py``, which re-exports the hooks here), so with verifier installed ``pytest models/`` collects each model file (a ``.toml`` with a
-top-level ``spec`` key) and makes one item per checked property (its invariants and
-reachables, ``Deadlock`` when the model asks for it, and ``RuntimeError``). Each model is
+top-level ``spec`` key) and makes one item per checked property (its invariants,
+reachables and liveness properties, ``Deadlock`` when the model asks for it, and
+``RuntimeError``): the properties ``verifier check`` reports, with its verdicts
+(``tests/ci/test_plugin_parity.py`` compares the two on every shipped model). Each model is
 checked once, when its first item runs. An item passes when ``verifier check`` would
 accept the property: the model's ``[expect]`` decides when it names the property. A
 failing item shows the counterexample as text and the folder of the model's reports;
@@ -78,23 +80,32 @@ class ModelFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
         from verifier.config import load_model as load_config
         from verifier.config.load import load_model
-        from verifier.engine import select_properties
+        from verifier.config.names import property_warnings
+        from verifier.engine import select_liveness, select_properties
+        from verifier.engine.options import check_options
         from verifier.lang.diagnostics import SpecError
+        from verifier.lang.parser import parse_file
 
         try:
             self.cfg = load_config(self.path)
+            # unknown names in [check] properties and [expect] are errors here too (C014)
             self.model = load_model(self.cfg)
-            props = select_properties(self.model, self.cfg.properties)
+            for w in property_warnings(parse_file(self.cfg.spec), self.cfg):
+                if w.severity == "error":
+                    raise self.CollectError(w.render())
+                self.warn(pytest.PytestWarning(w.render()))
         except SpecError as e:
             raise self.CollectError(e.render()) from None
-        except KeyError as e:
-            raise self.CollectError(f"{self.path}: [check] properties names {e}, which the spec "
-                                    "does not have") from None
-        for p in props:
+        self.opts = check_options(self.cfg, engine=self.config.getoption("verifier_engine"))
+        # the properties `verifier check` reports, in its order: invariants and
+        # reachables, Deadlock (when asked for), RuntimeError, then liveness
+        for p in select_properties(self.model, self.opts.properties):
             yield PropertyItem.from_parent(self, name=p.name, line=p.span.line)
-        if self.cfg.deadlock:
+        if self.opts.deadlock:
             yield PropertyItem.from_parent(self, name="Deadlock", line=0)
         yield PropertyItem.from_parent(self, name="RuntimeError", line=0)
+        for lv in select_liveness(self.model, self.opts.properties):
+            yield PropertyItem.from_parent(self, name=lv.name, line=lv.span.line)
 
     def result(self) -> R.CheckResult:
         """The model's check result, computed once (a failure to check raises)."""
@@ -106,20 +117,24 @@ class ModelFile(pytest.File):
 
     def _check(self) -> R.CheckResult:
         from verifier.engine import EngineError, run_check
-        from verifier.engine.options import check_options
 
-        opts = check_options(self.cfg, engine=self.config.getoption("verifier_engine"))
         try:
-            result = run_check(self.model, opts, expect=dict(self.cfg.expect))
+            result = run_check(self.model, self.opts, expect=dict(self.cfg.expect))
         except EngineError as e:
-            self._error = f"{self.cfg.spec}: error[E119]: {e.message}\n  hint: {e.hint}"
+            self._error = e.diagnostic().render(self.model.source)
             raise PropertyFailed(self._error) from None
         if any(outcome(result, p) == FAIL for p in result.properties) and not os.environ.get(
                 "VERIFIER_NO_REPORTS"):
             self._reports = self._report_dir() / self.cfg.name
-            from verifier.reports import without_timings, write_reports
+            from verifier.reports import clear_reports, replaced_configuration, without_timings, write_reports
 
-            write_reports(without_timings(result), self._reports)
+            result_written = without_timings(result)
+            before = replaced_configuration(self._reports, result_written)
+            if before is not None:
+                self.warn(pytest.PytestWarning(f"{self._reports}/ held the report of another "
+                                               f"configuration ({before}); it is replaced"))
+            clear_reports(self._reports)
+            write_reports(result_written, self._reports)
         return result
 
     def _report_dir(self) -> Path:

@@ -26,6 +26,8 @@ def unavailable() -> str | None:
         import numba  # noqa: F401
     except ImportError as e:  # pragma: no cover - both are dependencies
         return f"numba is not installed ({e})"
+    except (OSError, MemoryError) as e:  # too little memory left to load them
+        return f"numba could not be loaded ({type(e).__name__}: {e})"
     return None
 
 

@@ -14,8 +14,7 @@ from contextlib import contextmanager
 from verifier.engine.kernel.emit import is_int, lit, mask
 from verifier.engine.kernel.layout import Leaf
 from verifier.engine.kernel.reps import UNROLL, Reps
-from verifier.engine.kernel.runtime import NONE
-from verifier.engine.kernel.values import Unsupported, is_composite, is_option, strip
+from verifier.engine.kernel.values import NONE, Unsupported, is_composite, is_option, strip
 from verifier.lang import model as M
 from verifier.lang import typesys as T
 

@@ -26,11 +26,12 @@ from verifier.engine.kernel import sigs
 
 # indices into the scalar state array ``st``
 POS, LEVEL_END, N, TMASK, STATUS, ERR_STATE, ERR_ORD, ERR_ACTION, DEADLOCK, TRANSITIONS, \
-    BUDGET, HAS_CONS, WANT_DEADLOCK, N_EDGES, RECORD_EDGES, N_ACTIVE, MAX_STATES, TLIMIT = range(18)
-ST_SIZE = 18
+    BUDGET, HAS_CONS, WANT_DEADLOCK, N_EDGES, RECORD_EDGES, N_ACTIVE, MAX_STATES, TLIMIT, \
+    OVER = range(19)
+ST_SIZE = 19
 
 # statuses
-DONE, BUDGET_SPENT, GROW_STATES, GROW_TABLE, GROW_OUT, GROW_EDGES, STATE_LIMIT = range(7)
+DONE, BUDGET_SPENT, GROW_STATES, GROW_TABLE, GROW_OUT, GROW_EDGES = range(6)
 
 OVF = -(1 << 60)
 _M33 = (1 << 33) - 1
@@ -119,6 +120,9 @@ def add_initial(fns, S, P, R, tab, st, init, act, fired, found):  # type: ignore
         sid, idx = lookup(S, tab, tmask, init, j, words)
         if sid >= 0:
             continue
+        if n == st[MAX_STATES]:
+            st[OVER] = 1
+            break
         for k in range(words):
             S[n, k] = init[j, k]
         tab[idx] = n + 1
@@ -162,9 +166,6 @@ def run(fns, S, P, R, tab, st, X, A, taken, enabled, stamp, act, fired, found,  
         if record and ne + rows > ecap:
             status = GROW_EDGES
             break
-        if st[MAX_STATES] >= 0 and n >= st[MAX_STATES]:
-            status = STATE_LIMIT
-            break
         i = pos
         if st[HAS_CONS] != 0 and cons(row_ptr(S, i)) != 1:
             pos += 1
@@ -193,6 +194,11 @@ def run(fns, S, P, R, tab, st, X, A, taken, enabled, stamp, act, fired, found,  
                     st[ERR_ACTION] = -1 - A[j]
                 continue
             sid, idx = lookup(S, tab, tmask, X, j, words)
+            if sid < 0 and n == st[MAX_STATES]:
+                # the state limit: the first MAX_STATES states are kept, the rest of the
+                # level is still expanded (its transitions, coverage and errors count)
+                st[OVER] = 1
+                continue
             if sid < 0:
                 sid = n
                 for w in range(words):

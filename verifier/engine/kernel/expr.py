@@ -17,8 +17,9 @@ from collections.abc import Callable
 from verifier.engine.kernel.composite import Composites
 from verifier.engine.kernel.emit import PROBE, lit, mask
 from verifier.engine.kernel.layout import Leaf
-from verifier.engine.kernel.runtime import NONE, UNSET
 from verifier.engine.kernel.values import (
+    NONE,
+    UNSET,
     Unsupported,
     free_slots,
     is_composite,

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from verifier.engine.kernel.emit import Emitter, Loc, add, is_int, lit, mask, mul
 from verifier.engine.kernel.layout import Leaf, WideMap, WideRecord
-from verifier.engine.kernel.runtime import NONE
-from verifier.engine.kernel.values import Unsupported, is_composite, is_option, strip
+from verifier.engine.kernel.values import NONE, Unsupported, is_composite, is_option, strip
 from verifier.lang import model as M
 from verifier.lang import typesys as T
 

@@ -12,8 +12,7 @@ from typing import Any
 
 from verifier.engine.kernel.emit import is_int, lit, mask
 from verifier.engine.kernel.places import Places
-from verifier.engine.kernel.runtime import NONE
-from verifier.engine.kernel.values import Unsupported, is_composite, is_scalar, strip
+from verifier.engine.kernel.values import NONE, Unsupported, is_composite, is_scalar, strip
 from verifier.lang import model as M
 from verifier.lang import typesys as T
 

@@ -1,18 +1,17 @@
 """Stage 5 (kernel engine): the small native helpers that generated kernels call.
 
-Plain numba functions over int64, compiled once and cached with the package. Generated
-code reaches them by fixed names (``_rt.popcount``...), never by anything a spec wrote.
-``NONE`` is the value of ``none`` in kernel code: no number a kernel computes comes near
-it, because the kernel generator refuses arithmetic whose bounds reach 2**62.
+Plain numba functions over int64 for when numba compiles a kernel's source (the
+engine's own path lowers these calls to LLVM intrinsics, ``lower.py``). Generated code
+reaches them by fixed names (``_rt.popcount``...), never by anything a spec wrote.
 """
 
 from __future__ import annotations
 
 from numba import njit
 
-NONE = -(1 << 62)
-UNSET = NONE - 1  # a memoized value not yet computed
-LIMIT = 1 << 62  # |value| of any integer a kernel computes stays below this
+from verifier.engine.kernel.values import LIMIT, NONE, UNSET
+
+__all__ = ["LIMIT", "NONE", "UNSET", "highbit", "lowbit", "popcount", "span"]
 
 
 @njit(cache=True, inline="always")

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from verifier.engine.explicit import Clock, Exploration, Found
+from verifier.engine.explicit import Clock, Exploration, Found, rss_mb
 from verifier.engine.kernel import driver as D
 from verifier.engine.kernel.layout import KernelLayout, Leaf
 from verifier.engine.kernel.module import Kernel
@@ -76,6 +76,8 @@ class KernelSearch:
         self.found = np.full(max(1, nm), -1, dtype=np.int64)
         self.st = np.zeros(D.ST_SIZE, dtype=np.int64)
         self.n_initial = 0
+        self.memory_budget: float | None = None
+        self.edges_dropped: str | None = None  # why the graph was not kept, when it was not
         # the edges cover the whole graph (recorded, and not dropped past the liveness cap)
         self.edges_kept = False
 
@@ -84,9 +86,12 @@ class KernelSearch:
         clock = Clock(self.opts)
         try:
             self._bfs(ex, clock, stoppers)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (the command line makes it one)
             ex.complete = False
             ex.stop_reason = "interrupted"
+        except MemoryError:  # an array could not grow: what was found so far stands
+            ex.complete = False
+            ex.stop_reason = "out of memory"
         finally:
             clock.done()
         ex.seconds = clock.elapsed()
@@ -169,6 +174,9 @@ class KernelSearch:
         self.levels = [0, int(st[D.N])]
         budget = FIRST_BATCH
         stop = self._stopping(stoppers)
+        if st[D.OVER]:
+            ex.complete, ex.stop_reason = False, f"state limit ({opts.max_states:,})"
+            return
         while self.levels[-1] > self.levels[-2] and not stop:
             if opts.max_depth is not None and ex.depth >= opts.max_depth:
                 ex.complete, ex.stop_reason = False, f"depth limit ({opts.max_depth})"
@@ -185,9 +193,6 @@ class KernelSearch:
                     break
                 if status == D.BUDGET_SPENT:
                     budget = max(256, min(1 << 22, int(budget * TARGET_SECONDS / max(dt, 1e-4))))
-                elif status == D.STATE_LIMIT:
-                    ex.complete, ex.stop_reason = False, f"state limit ({opts.max_states:,})"
-                    return
                 else:
                     try:
                         self._grow(status)
@@ -196,7 +201,7 @@ class KernelSearch:
                         return
                     a = self.arr
                 n = int(st[D.N])
-                if st[D.RECORD_EDGES] and n > opts.graph_max_nodes:
+                if st[D.RECORD_EDGES] and self._edges_too_many(n):
                     self._drop_edges()
                 clock.progress(n, self.levels[-1] - int(st[D.POS]), ex.depth)
                 reason = clock.limit(n)
@@ -210,12 +215,31 @@ class KernelSearch:
             self.levels.append(n)
             stop = self._stopping(stoppers)
             reason = clock.limit(n)
+            if st[D.OVER]:  # exactly max_states states are stored: the first ones found
+                reason = f"state limit ({opts.max_states:,})"
             if reason:
                 ex.complete, ex.stop_reason = False, reason
                 return
         if stop:
             ex.complete, ex.stop_reason = False, "stopped at the first violation"
+        if st[D.RECORD_EDGES] and self._edges_too_many(int(st[D.N])):
+            self._drop_edges()
         self.edges_kept = bool(st[D.RECORD_EDGES]) and ex.complete
+
+    def _edges_too_many(self, n: int) -> bool:
+        """Whether the graph outgrew what the liveness check may store: its state cap, or
+        (without one) the memory it may use."""
+        cap = self.opts.graph_max_nodes
+        if cap is not None:
+            return n > cap
+        from verifier.engine.liveness import memory_budget
+
+        budget, why = memory_budget(self.opts)
+        if budget is not None and rss_mb() > budget:
+            self.edges_dropped = (f"the state graph outgrew the memory limit ({budget:,.0f} MiB) "
+                                  f"after {n:,} states: {why}")
+            return True
+        return False
 
     def _drop_edges(self) -> None:
         """More states than the liveness check keeps: stop recording edges."""

@@ -22,8 +22,7 @@ from contextlib import ExitStack
 from verifier.engine.kernel.emit import PROBE, Loc, lit, mask
 from verifier.engine.kernel.expr import ExprGen
 from verifier.engine.kernel.layout import KernelLayout, Leaf, WideMap, WideRecord
-from verifier.engine.kernel.runtime import UNSET
-from verifier.engine.kernel.values import Bounds, Unsupported, conjuncts, free_slots, is_composite
+from verifier.engine.kernel.values import UNSET, Bounds, Unsupported, conjuncts, free_slots, is_composite
 from verifier.lang import model as M
 from verifier.lang import typesys as T
 

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from verifier.engine.kernel.runtime import LIMIT
 from verifier.lang import model as M
 from verifier.lang import typesys as T
 
 Interval = tuple[int, int]
+
+NONE = -(1 << 62)   # the crep of `none`: no number a kernel computes comes near it
+UNSET = NONE - 1    # a memoized value not yet computed
+LIMIT = 1 << 62     # |value| of any integer a kernel computes stays below this
 
 
 class Unsupported(Exception):
@@ -402,7 +405,6 @@ def conjuncts(e: M.Expr) -> list[M.Expr]:
 def crep_value(ty: T.Ty, v: object) -> int:
     """The crep of the value ``v`` of a scalar (or optional scalar) type, as an int."""
     if v is None:
-        from verifier.engine.kernel.runtime import NONE
         return NONE
     match strip(ty):
         case T.EnumTy(_, members):
