@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kernel_harness import assert_runs_agree, assert_steps_agree
+from kernel_harness import assert_runs_agree, assert_steps_agree, comparable
 from test_compiler import FEATURES, model_of
 
 from verifier.config import load_model as load_config
@@ -194,3 +194,24 @@ def test_generated_source_holds_no_user_text() -> None:
     src = generate(model_of(text), ())
     assert "__import__" not in src.text and "os_system" not in src.text and "eval_" not in src.text
     assert "print_" not in src.text
+
+
+@pytest.mark.parametrize("path", [ROOT / "models" / f"{m}.toml" for m in
+                                  ("hal_n5", "triad_fixed", "dsls_minority", "triad_dual_master")],
+                         ids=lambda p: p.stem)
+def test_two_workers_give_the_one_worker_result(path: Path) -> None:
+    cfg = load_config(path)
+    m = load_model(cfg)
+    one = run_check(m, CheckOptions(kernel="on", deadlock=True))
+    two = run_check(m, CheckOptions(kernel="on", deadlock=True, workers=2))
+    assert comparable(one) == comparable(two)
+
+
+@pytest.mark.parametrize("name", ["errors", "picks", "faults_constraints", "option_bits"])
+def test_two_workers_on_feature_specs(name: str) -> None:
+    caps = {"faults": {"Crash": 2}} if name == "faults_constraints" else {}
+    m = model_of(FEATURES[name], **caps)
+    for limit in (None, 100):
+        one = run_check(m, CheckOptions(kernel="on", deadlock=True, max_states=limit))
+        two = run_check(m, CheckOptions(kernel="on", deadlock=True, max_states=limit, workers=2))
+        assert comparable(one) == comparable(two)

@@ -81,6 +81,9 @@ def add_parser(sub: Any) -> None:
                         "else generated Python, else the reference semantics; the output says which "
                         "ran and why), kernel (native code, required), python (generated Python; "
                         "'compiled' is its old name), reference (the reference semantics only)")
+    c.add_argument("--workers", type=positive, default=1, metavar="N",
+                   help="cores the kernel engine expands the frontier on (default 1); the counts, "
+                        "verdicts and counterexamples are those of one worker")
     c.add_argument("--full-states", action="store_true", help="print whole states in traces")
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     c.add_argument("--quiet", "-q", action="store_true",
@@ -112,6 +115,7 @@ def _options(cfg: ModelConfig, args: argparse.Namespace) -> Any:
     opts = check_options(cfg, engine=args.engine, deadlock=args.deadlock,
                          progress=getattr(args, "progress", False) or (
                              not args.quiet and not args.json and sys.stderr.isatty()))
+    opts = dataclasses.replace(opts, workers=args.workers)
     if args.vacuity is not None:
         opts = dataclasses.replace(opts, vacuity_is_error=args.vacuity == "error")
     if args.graph_max_nodes is not None:

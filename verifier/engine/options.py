@@ -24,6 +24,7 @@ class CheckOptions:
     compiled: str = "auto"   # the Python stepper: "auto" (compiled when possible), "off" (reference), "on"
     kernel: str = "auto"     # the native kernel engine: "auto" (when the spec allows it), "off", "on" (required)
     progress: bool = False   # a progress line on stderr
+    workers: int = 1         # cores the kernel engine expands the frontier on (same results)
     collect_graph: bool = False
     graph_max_nodes: int | None = None  # None: the liveness graph grows as memory allows
 

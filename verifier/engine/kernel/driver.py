@@ -34,6 +34,7 @@ ST_SIZE = 19
 DONE, BUDGET_SPENT, GROW_STATES, GROW_TABLE, GROW_OUT, GROW_EDGES = range(6)
 
 OVF = -(1 << 60)
+NOKN = np.zeros(0, dtype=np.int64)  # absorb's "nothing looked up yet"
 _M33 = (1 << 33) - 1
 _M29 = (1 << 29) - 1
 _C1 = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
@@ -135,13 +136,66 @@ def add_initial(fns, S, P, R, tab, st, init, act, fired, found):  # type: ignore
     return added
 
 
+@njit(cache=True, inline="always")
+def absorb(mon, S, P, R, tab, st, i, X, A, KN, base, k, n, ne, taken, enabled, stamp,  # type: ignore[no-untyped-def]
+           act, fired, found, record, esrc, edst, eord, eact):
+    """Take in the k transitions of state i, rows base..base+k-1 of X (actions in A;
+    KN, when not empty, the ids of those already looked up and found, else -1):
+    coverage, deadlock, the first error, new states (stored, linked, monitored) and
+    edges; returns the new state and edge counts."""
+    words = S.shape[1]
+    tmask = st[TMASK]
+    st[TRANSITIONS] += k
+    for j in range(k):
+        a = A[base + j]
+        if a < 0:
+            a = -1 - a
+        taken[a] += 1
+        if stamp[a] != i + 1:
+            stamp[a] = i + 1
+            enabled[a] += 1
+    if k == 0 and st[WANT_DEADLOCK] != 0 and st[DEADLOCK] < 0:
+        st[DEADLOCK] = i
+    for j in range(k):
+        a = A[base + j]
+        if a < 0:
+            if st[ERR_STATE] < 0:
+                st[ERR_STATE] = i
+                st[ERR_ORD] = j
+                st[ERR_ACTION] = -1 - a
+            continue
+        if KN.shape[0] > 0 and KN[base + j] >= 0:
+            sid, idx = KN[base + j], -1
+        else:
+            sid, idx = lookup(S, tab, tmask, X, base + j, words)
+        if sid < 0 and n == st[MAX_STATES]:
+            # the state limit: the first MAX_STATES states are kept, the rest of the
+            # level is still expanded (its transitions, coverage and errors count)
+            st[OVER] = 1
+            continue
+        if sid < 0:
+            sid = n
+            for w in range(words):
+                S[n, w] = X[base + j, w]
+            tab[idx] = n + 1
+            P[n] = i
+            R[n] = j
+            n += 1
+            _monitor(mon, S, sid, st, act, fired, found)
+        if record:
+            esrc[ne] = i
+            edst[ne] = sid
+            eord[ne] = j
+            eact[ne] = a
+            ne += 1
+    return n, ne
+
+
 @njit(cache=True)
 def run(fns, S, P, R, tab, st, X, A, taken, enabled, stamp, act, fired, found,  # type: ignore[no-untyped-def]
         esrc, edst, eord, eact):
     """Expand frontier rows st[POS]..st[LEVEL_END]-1 (see the module doc)."""
     expand, mon, cons = fns[0], fns[1], fns[2]
-    words = S.shape[1]
-    tmask = st[TMASK]
     n = st[N]
     pos = st[POS]
     end = st[LEVEL_END]
@@ -175,45 +229,8 @@ def run(fns, S, P, R, tab, st, X, A, taken, enabled, stamp, act, fired, found,  
         if k == OVF:
             status = GROW_OUT
             break
-        st[TRANSITIONS] += k
-        for j in range(k):
-            a = A[j]
-            if a < 0:
-                a = -1 - a
-            taken[a] += 1
-            if stamp[a] != i + 1:
-                stamp[a] = i + 1
-                enabled[a] += 1
-        if k == 0 and st[WANT_DEADLOCK] != 0 and st[DEADLOCK] < 0:
-            st[DEADLOCK] = i
-        for j in range(k):
-            if A[j] < 0:
-                if st[ERR_STATE] < 0:
-                    st[ERR_STATE] = i
-                    st[ERR_ORD] = j
-                    st[ERR_ACTION] = -1 - A[j]
-                continue
-            sid, idx = lookup(S, tab, tmask, X, j, words)
-            if sid < 0 and n == st[MAX_STATES]:
-                # the state limit: the first MAX_STATES states are kept, the rest of the
-                # level is still expanded (its transitions, coverage and errors count)
-                st[OVER] = 1
-                continue
-            if sid < 0:
-                sid = n
-                for w in range(words):
-                    S[n, w] = X[j, w]
-                tab[idx] = n + 1
-                P[n] = i
-                R[n] = j
-                n += 1
-                _monitor(mon, S, sid, st, act, fired, found)
-            if record:
-                esrc[ne] = i
-                edst[ne] = sid
-                eord[ne] = j
-                eact[ne] = A[j]
-                ne += 1
+        n, ne = absorb(mon, S, P, R, tab, st, i, X, A, NOKN, 0, k, n, ne, taken, enabled, stamp, act,
+                       fired, found, record, esrc, edst, eord, eact)
         pos += 1
         budget -= 1
     st[N] = n

@@ -75,6 +75,14 @@ class KernelSearch:
         self.fired = np.zeros(max(1, nm), dtype=np.int64)
         self.found = np.full(max(1, nm), -1, dtype=np.int64)
         self.st = np.zeros(D.ST_SIZE, dtype=np.int64)
+        self.workers = max(1, opts.workers)
+        if self.workers > 1:  # each worker's successor buffer, and per-call bookkeeping
+            self.XS = np.zeros((self.workers, 0, 1), dtype=np.int64)
+            self.AS = np.zeros((self.workers, 0), dtype=np.int64)
+            self.counts = np.zeros(0, dtype=np.int64)
+            self.offs = np.zeros(0, dtype=np.int64)
+            self.stops = np.zeros(self.workers, dtype=np.int64)
+        self.per_worker: tuple[Any, ...] | None = None
         self.n_initial = 0
         self.memory_budget: float | None = None
         self.edges_dropped: str | None = None  # why the graph was not kept, when it was not
@@ -103,7 +111,7 @@ class KernelSearch:
         words = self.layout.words
         cap = max(1 << 12, 2 * n_init)
         tcap = 1 << max(13, (int(cap / LOAD) - 1).bit_length())
-        rows = 64
+        rows = 64 if self.workers == 1 else 1 << 14
         self.arr = Arrays(
             S=np.zeros((cap, words), dtype=np.int64), P=np.zeros(cap, dtype=np.int32),
             R=np.zeros(cap, dtype=np.uint16), tab=D.new_table(tcap),
@@ -123,11 +131,12 @@ class KernelSearch:
         st[D.RECORD_EDGES] = 1 if self.record_edges else 0
         st[D.MAX_STATES] = self.opts.max_states if self.opts.max_states is not None else -1
 
-    def _grow(self, status: int) -> None:
+    def _grow(self, status: int, room: int = 0) -> None:
         a, st = self.arr, self.st
+        room = room or a.X.shape[0]
         if status == D.GROW_STATES:
             n = int(st[D.N])
-            need = n + a.X.shape[0]
+            need = n + room
             cap = a.S.shape[0]
             while cap < need:
                 cap = cap * 2 if cap < (1 << 24) else cap + cap // 2
@@ -138,7 +147,7 @@ class KernelSearch:
             a.R = _grow_rows(a.R, cap)
         elif status == D.GROW_TABLE:
             tcap = a.tab.shape[0] * 2
-            while int(tcap * LOAD) < int(st[D.N]) + a.X.shape[0]:
+            while int(tcap * LOAD) < int(st[D.N]) + room:
                 tcap *= 2
             a.tab = None
             tab = D.new_table(tcap)
@@ -153,7 +162,7 @@ class KernelSearch:
             a.X = np.zeros((rows, self.layout.words), dtype=np.int64)
             a.A = np.zeros(rows, dtype=np.int64)
         elif status == D.GROW_EDGES:
-            need = int(st[D.N_EDGES]) + a.X.shape[0]
+            need = int(st[D.N_EDGES]) + room
             cap = max(need, a.esrc.shape[0] * 2)
             a.esrc = _grow_rows(a.esrc, cap)
             a.edst = _grow_rows(a.edst, cap)
@@ -186,8 +195,8 @@ class KernelSearch:
             while True:
                 st[D.BUDGET] = budget
                 t0 = time.perf_counter()
-                status = D.run(fns, a.S, a.P, a.R, a.tab, st, a.X, a.A, self.taken, self.enabled,
-                               self.stamp, self.act, self.fired, self.found, a.esrc, a.edst, a.eord, a.eact)
+                status = self._step()
+                a = self.arr
                 dt = time.perf_counter() - t0
                 if status == D.DONE:
                     break
@@ -246,6 +255,42 @@ class KernelSearch:
         self.st[D.RECORD_EDGES] = 0
         empty = np.zeros(0, dtype=np.int32)
         self.arr.esrc = self.arr.edst = self.arr.eord = self.arr.eact = empty
+
+    def _step(self) -> int:
+        """One driver call: one worker, or several (``parallel.py``)."""
+        a, st, fns = self.arr, self.st, self.kernel.fns
+        if self.workers == 1:
+            return int(D.run(fns, a.S, a.P, a.R, a.tab, st, a.X, a.A, self.taken, self.enabled,
+                             self.stamp, self.act, self.fired, self.found, a.esrc, a.edst, a.eord, a.eact))
+        from verifier.engine.kernel.parallel import buffers, counters, run_parallel
+
+        room = self.workers * a.X.shape[0]  # every buffer row may be a new state and an edge
+        for status in (D.GROW_STATES, D.GROW_TABLE, D.GROW_EDGES):
+            while self._short(status, room):
+                self._grow(status, room)
+        a = self.arr
+        batch = int(st[D.BUDGET])
+        if self.counts.shape[0] < batch:
+            self.counts = np.zeros(batch, dtype=np.int64)
+            self.offs = np.zeros(batch, dtype=np.int64)
+        if self.XS.shape[1] != a.X.shape[0]:  # the one-worker buffer grew: so do the workers'
+            self.XS, self.AS, self.KS, self.hits, self.scratch = buffers(
+                self.workers, a.X.shape[0], self.layout.words, len(self.monitors))
+        if self.per_worker is None:
+            self.per_worker = counters(self.workers, len(self.model.actions))
+        return int(run_parallel(fns, a.S, a.P, a.R, a.tab, st, self.XS, self.AS, self.KS, self.counts,
+                                self.offs, self.stops, self.hits, self.scratch, *self.per_worker,
+                                self.taken, self.enabled, self.act, self.found, a.esrc, a.edst, a.eord,
+                                a.eact))
+
+    def _short(self, status: int, room: int) -> bool:
+        a, st = self.arr, self.st
+        n = int(st[D.N])
+        if status == D.GROW_STATES:
+            return n + room > int(a.S.shape[0])
+        if status == D.GROW_TABLE:
+            return n + room > int(st[D.TLIMIT])
+        return bool(st[D.RECORD_EDGES]) and int(st[D.N_EDGES]) + room > int(a.esrc.shape[0])
 
     def _stopping(self, stoppers: frozenset[int]) -> bool:
         if not self.opts.stop_at_first:
