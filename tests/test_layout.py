@@ -27,6 +27,7 @@ LAYOUT: list[tuple[str, int]] = [
     ("verifier/config/", 2),             # model files -> configuration -> checked model
     ("verifier/engine/", 3),             # explicit search, liveness, graphs
     ("verifier/engine/codegen/", 3),     # the compiled stepper
+    ("verifier/engine/liveness/", 3),    # temporal properties on the labelled state graph
     ("verifier/symbolic/", 4),           # Z3 engines
     ("verifier/reports/", 5),            # results -> text, Markdown, HTML, JSON, ITF
     ("verifier/testing/", 6),            # strategies, fuzzing, conformance, CI outputs, plugin

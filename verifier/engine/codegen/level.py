@@ -21,12 +21,16 @@ from verifier.lang import model as M
 from verifier.lang import semantics as sem
 
 
-def generate(model: M.Model) -> tuple[str, dict[str, Any]]:
-    """The generated source of ``expand_level`` and its namespace (for tests and ``--dump``)."""
-    g = StmtGen(model)
+def generate(model: M.Model, labels: bool = False) -> tuple[str, dict[str, Any]]:
+    """The generated source of ``expand_level`` and its namespace (for tests and ``--dump``);
+    with ``labels`` it takes one more list, ``labs``, which gets the action instance of
+    each transition (see ``StmtGen``)."""
+    g = StmtGen(model, labels)
     acts = model.actions
-    lines = ["def expand_level(frontier, out, ends, errs, skipped, en, tk):",
+    lines = [f"def expand_level(frontier, out, ends, errs, skipped, en, tk{', labs' if labels else ''}):",
              "    app = out.append", "    mark = ends.append"]
+    if labels:
+        lines.append("    lab = labs.append")
     for a in acts:
         lines.append(f"    x{a.index} = p{a.index} = e{a.index} = 0")
     g.cse = {}
@@ -75,6 +79,7 @@ class CompiledStepper:
         self.source = source
         self._ns = ns
         self._expand = compile_source(source, ns, model.name)["expand_level"]
+        self._labelled: Callable[..., None] | None = None
         self.model = model
         self.monitors = monitors
         self.layout = Layout(model)
@@ -95,6 +100,17 @@ class CompiledStepper:
             except Unsupported:
                 self._slow.add(i)
                 self._mons[i] = self._reference_monitor(p)
+
+    def expand_labelled(self, state: Any) -> list[tuple[int, Any]]:
+        """(instance, target or ``ERROR``) of every transition from ``state`` in order,
+        instances numbered over all actions (``StmtGen``); the coverage counters count."""
+        if self._labelled is None:
+            source, ns = generate(self.model, labels=True)
+            self._labelled = compile_source(source, ns, self.model.name)["expand_level"]
+        out: list[Any] = []
+        labs: list[int] = []
+        self._labelled([state], out, [], [], [], self.enabled, self.taken, labs)
+        return list(zip(labs, out))
 
     def _reference_monitor(self, p: M.Property) -> Callable[[Any], bool]:
         def fires(t: Any) -> bool:

@@ -26,9 +26,14 @@ MAX_INDENT = 4 * 80  # Python allows 100 indentation levels; leave room for the 
 class StmtGen(ExprGen):
     """Statement and action code for one generated function."""
 
-    def __init__(self, model: M.Model) -> None:
+    def __init__(self, model: M.Model, labels: bool = False) -> None:
         super().__init__(model)
         self.fanout = 1  # copies of the code of the path so far made by unrolled picks
+        # with ``labels``, every transition (error ones too) also appends its action
+        # instance's number to ``lab``: the instances of all actions numbered in order
+        # (each action's parameter valuations in ``semantics.param_valuations`` order)
+        self.labels = labels
+        self.first_instance = 0
 
     def materialize(self, lines: list[str], ind: str) -> None:
         """Make ``t`` the working copy before the path's first write."""
@@ -305,24 +310,34 @@ class StmtGen(ExprGen):
         tail = [f"t += {1 << self.layout.offsets[c.var]}" for c in counters] + ["app(t)", f"{x} += 1"]
         valuations = [tuple(self.crep_value(p.ty, v) for p, v in zip(a.params, vals))
                       for vals in sem.param_valuations(a)]
+        base = self.first_instance
+        self.first_instance += len(valuations)
         wrap = requires_in_ifs(a.body)
         if len(valuations) <= UNROLL_LIMIT:
-            for vals in valuations:
+            for k, vals in enumerate(valuations):
                 for p, v in zip(a.params, vals):
                     self.subst[p.slot] = repr(v)
-                lines += self.instance(a, ind, "while True:" if wrap else None, tail)
+                lab = [f"lab({base + k})"] if self.labels else []
+                lines += self.instance(a, ind, "while True:" if wrap else None, tail + lab, lab)
             for p in a.params:
                 self.subst.pop(p.slot, None)
         else:
             names = ", ".join(f"L{p.slot}" for p in a.params)
-            header = f"for {names}{',' if len(a.params) == 1 else ''} in {self.const(tuple(valuations))}:"
-            lines += self.instance(a, ind, header, tail)
+            names += "," if len(a.params) == 1 else ""
+            const = self.const(tuple(valuations))
+            if self.labels:
+                header = f"for _k, ({names}) in enumerate({const}, {base}):"
+                lab = ["lab(_k)"]
+            else:
+                header, lab = f"for {names} in {const}:", []
+            lines += self.instance(a, ind, header, tail + lab, lab)
         lines.append(f"{ind}if {x} != p{a.index}:")
         lines.append(f"{ind}    e{a.index} += 1")
         lines.append(f"{ind}    p{a.index} = {x}")
         return lines
 
-    def instance(self, a: M.Action, ind: str, header: str | None, tail: list[str]) -> list[str]:
+    def instance(self, a: M.Action, ind: str, header: str | None, tail: list[str],
+                 lab: list[str]) -> list[str]:
         """One action instance (or the loop over them): an error ends the instance with an
         error transition, after the transitions it already emitted."""
         inner = ind + "    " if header else ind
@@ -333,7 +348,7 @@ class StmtGen(ExprGen):
         if header is not None and header.startswith("while"):
             body.append(inner + "    break")
         may_fail = any(m in ln for ln in body for m in runtime.FAILING)
-        err = [f"errs.append((len(out), {a.index}, ''))", "app(-1)", f"x{a.index} += 1"]
+        err = [f"errs.append((len(out), {a.index}, ''))", "app(-1)", f"x{a.index} += 1", *lab]
         if header is None:
             code = [x[4:] for x in body]
             if not may_fail:
