@@ -99,6 +99,11 @@ def violation(model: M.Model, p: M.Liveness, succ: Sequence[Sequence[tuple[int, 
         s0, steps, loop, stutter = project(pr, lasso.start, lasso.steps, lasso.loop, lasso.stutter)
         return Violation(s0, tuple(steps), None, loop, stutter)
     goal = truth(p.goal)
+    ticks = None
+    if p.tick is not None:
+        bases = instance_bases(model)
+        ticks = frozenset(range(bases[p.tick], bases[p.tick + 1]))
+        succ = urgent(succ, conds, ticks)
     if p.form == "persistence":
         every = [True] * n
         lasso = find_fair_lasso(succ, initial, conds, every, every, [[not g for g in goal]])
@@ -114,15 +119,23 @@ def violation(model: M.Model, p: M.Liveness, succ: Sequence[Sequence[tuple[int, 
         return Violation(lasso.start, lasso.steps, trigger, lasso.loop, lasso.stutter)
     if p.bound is None:
         return None
-    ticks = None
-    if p.tick is not None:
-        bases = instance_bases(model)
-        ticks = frozenset(range(bases[p.tick], bases[p.tick + 1]))
     found = bounded_violation(succ, initial, start, keep, p.bound, ticks)
     if found is None:
         return None
     first, steps, trig = found
     return Violation(first, tuple(steps), trig, None, False)
+
+
+def urgent(succ: Sequence[Sequence[tuple[int, int]]], conds: Sequence[Condition],
+           ticks: frozenset[int]) -> list[list[tuple[int, int]]]:
+    """The graph for a bound in ticks: the other fair actions are urgent (maximal
+    progress), so no tick is taken in a state where one of them is enabled."""
+    hurry = frozenset().union(*(c.labels for c in conds)) - ticks
+    out = []
+    for edges in succ:
+        late = any(a in hurry for a, _ in edges)
+        out.append([(a, v) for a, v in edges if not (late and a in ticks)])
+    return out
 
 
 def check_liveness(model: M.Model, props: tuple[M.Liveness, ...], opts: CheckOptions,
@@ -180,7 +193,7 @@ def _check_one(model: M.Model, stepper: Stepper, graph: LabelledGraph,
             shown = ", ".join(f"{q.name} = {R.format_value(T.display(q.ty, v))}"
                               for q, v in binding)
             where = f"for {shown}: "
-        return _result(model, p, R.VIOLATED, expect, trace=trace, note=where + _story(p, found))
+        return _result(model, p, R.VIOLATED, expect, trace=trace, note=where + _story(model, p, found))
     return _result(model, p, R.HOLDS, expect,
                    note=f"no fair behaviour violates it ({len(graph.states):,} states)")
 
@@ -202,10 +215,10 @@ def _replay(model: M.Model, stepper: Stepper, graph: LabelledGraph, p: M.Livenes
     return dataclasses.replace(trace, loop=found.loop, trigger=found.trigger, stutter=found.stutter)
 
 
-def _story(p: M.Liveness, v: Violation) -> str:
+def _story(model: M.Model, p: M.Liveness, v: Violation) -> str:
     n = len(v.steps)
     if v.loop is None:
-        unit = "steps" if p.tick is None else f"ticks of {_tick_name(p)}"
+        unit = "steps" if p.tick is None else f"ticks of {model.actions[p.tick].name}"
         return (f"the trigger holds in state {v.trigger}; the goal has not held when the bound "
                 f"of {p.bound} {unit} has passed (state {n})")
     how = ("then stays in its last state forever, where no fairness condition is enabled"
@@ -219,10 +232,6 @@ def _story(p: M.Liveness, v: Violation) -> str:
         return f"the condition is false again and again: the behaviour {how}, through a " \
                "state where it is false"
     return f"a fair behaviour violates the formula: it {how}"
-
-
-def _tick_name(p: M.Liveness) -> str:
-    return "the tick action" if p.tick is None else f"action {p.tick}"
 
 
 def _result(model: M.Model, p: M.Liveness, verdict: str, expect: dict[str, str], *,
