@@ -93,7 +93,7 @@ class CompiledStepper:
         self._slow: set[int] = set()
         for i, p in enumerate(monitors):
             try:
-                g = ExprGen(model)
+                g = StmtGen(model)
                 code = self._monitor_code(g, i)
                 self._mons[i] = compile_source(f"def mon(t):\n    return {code}\n", g.ns,
                                                model.name)["mon"]
@@ -133,7 +133,7 @@ class CompiledStepper:
         fast = tuple(i for i in monitors if i not in self._slow)
         fn = self._scans.get(fast)
         if fn is None:
-            gen = ExprGen(self.model)
+            gen = StmtGen(self.model)
             body = " or ".join(self._monitor_code(gen, i) for i in fast) or "False"
             src = f"def scan(frontier):\n    return [i for i, t in enumerate(frontier) if {body}]\n"
             fn = self._scans[fast] = compile_source(src, gen.ns, self.model.name)["scan"]
@@ -153,7 +153,7 @@ class CompiledStepper:
         constants; the reference semantics where the code generator does not cover
         ``cond``, or to raise the ``EvalError`` (with its message) of a run-time error."""
         try:
-            gen = ExprGen(self.model)
+            gen = StmtGen(self.model)
             for p, v in binding:
                 gen.subst[p.slot] = repr(gen.crep_value(p.ty, v))
             code = gen.expr(cond)

@@ -35,6 +35,39 @@ class StmtGen(ExprGen):
         self.labels = labels
         self.first_instance = 0
 
+    def enabled(self, e: M.EEnabled) -> str:
+        """A call of the generated ``_en<action>(s, params...)``: True at the first path of
+        the body that reaches its end, False when none does or one fails first (the
+        transitions before an error count, as in the reference semantics)."""
+        action = self.model.actions[e.action]
+        args = []
+        for p, a in zip(action.params, e.args, strict=True):
+            check_type(p.ty)
+            if not fits(a.ty, p.ty):
+                raise Unsupported("an argument of enabled() that may lie outside its type")
+            args.append(self.expr(a))
+        name = f"_en{e.action}"
+        if name not in self.ns:
+            g = StmtGen(self.model)
+            g.cur = "s"
+            ind = "    "
+            lines = [f"def {name}(s{''.join(f', L{p.slot}' for p in action.params)}):"]
+            for var, cap in e.caps:
+                off, w = g.layout.offsets[var], g.layout.widths[var]
+                lines.append(f"{ind}if (s >> {off}) & {(1 << w) - 1} >= {cap}:")
+                lines.append(f"{ind}    return False")
+            body = g.block(action.body, ind * 3, "break", ["return True"]) or [ind * 3 + "pass"]
+            lines += [f"{ind}try:", f"{ind * 2}while True:", *body, f"{ind * 3}break",
+                      f"{ind}except _Err:", f"{ind * 2}pass", f"{ind}return False", ""]
+            try:
+                code = compile("\n".join(lines), f"<enabled {action.name}>", "exec")
+            except (SyntaxError, RecursionError, MemoryError) as err:
+                raise Unsupported(f"generated code does not compile: {err}") from None
+            exec(code, g.ns)  # generated from the checked IR only, like the level function
+            self.ns[name] = g.ns[name]
+        state = "s" if self.cur == "s" else "t"
+        return f"{name}({', '.join([state, *args])})"
+
     def materialize(self, lines: list[str], ind: str) -> None:
         """Make ``t`` the working copy before the path's first write."""
         if self.cur == "s":
