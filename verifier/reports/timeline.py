@@ -77,6 +77,10 @@ class Timeline:
     error_step: int | None       # the step that failed with a runtime error
     derived_from: str | None     # the variable the lanes came from, if not annotated
     arrows: tuple[ArrowMark, ...] = ()
+    # a lasso (liveness counterexample): the state column its loop starts at, and whether
+    # the behaviour instead stays in its last state forever
+    loop: int | None = None
+    stutter: bool = False
 
 
 def default_lanes(trace: Trace) -> tuple[tuple[tuple[str, tuple[Value, ...]], ...], str | None]:
@@ -160,6 +164,8 @@ def timeline_of(trace: Trace) -> Timeline:
         error_step=error_step,
         derived_from=derived,
         arrows=arrows,
+        loop=trace.loop if trace.loop is not None and 0 <= trace.loop < states else None,
+        stutter=trace.stutter,
     )
 
 
