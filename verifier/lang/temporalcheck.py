@@ -13,6 +13,7 @@ pushed down to the atoms, with ``release`` as the dual of ``until``).
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Protocol
 
 from verifier.lang import model as M
@@ -43,6 +44,18 @@ def temporal(e: S.Expr) -> bool:
             return op in TEMPORAL or op == "not" and temporal(arg)
         case S.Binary(op, a, b):
             return op in TEMPORAL or op in ("and", "or", "=>", "<=>") and (temporal(a) or temporal(b))
+    return False
+
+
+def _mentions_temporal(e: object) -> bool:
+    """Whether a temporal operator appears anywhere in the syntax tree ``e``."""
+    if isinstance(e, (S.Unary, S.Binary)) and e.op in TEMPORAL:
+        return True
+    if isinstance(e, tuple):
+        return any(_mentions_temporal(x) for x in e)
+    if dataclasses.is_dataclass(e) and not isinstance(e, type):
+        return any(_mentions_temporal(getattr(e, f.name)) for f in dataclasses.fields(e)
+                   if f.name != "span")
     return False
 
 
@@ -78,9 +91,10 @@ def check_liveness(host: _Host, d: S.LivenessDecl, actions: list[M.Action]) -> M
             return M.Liveness(**base, trigger=TRUE, goal=state(p, "condition"),  # type: ignore[arg-type]
                               keep=None, form="persistence")
     if not temporal(f):
-        host.err("E123", f"liveness `{d.name}` has no temporal operator", f.span,
-                 "say when it must hold: `P ~> Q`, `always eventually P`, `eventually always P`; "
-                 "a condition of every state is an `invariant`")
+        if not _mentions_temporal(f):  # else the misplaced operator is the error
+            host.err("E123", f"liveness `{d.name}` has no temporal operator", f.span,
+                     "say when it must hold: `P ~> Q`, `always eventually P`, `eventually always "
+                     "P`; a condition of every state is an `invariant`")
         state(f, "formula")
         return M.Liveness(**base, trigger=TRUE, goal=TRUE, keep=None)  # type: ignore[arg-type]
     return M.Liveness(**base, trigger=TRUE, goal=TRUE, keep=None, form="ltl",  # type: ignore[arg-type]
