@@ -31,6 +31,7 @@ LAYOUT: list[tuple[str, int]] = [
     ("verifier/symbolic/", 4),           # Z3 engines
     ("verifier/reports/", 5),            # results -> text, Markdown, HTML, JSON, ITF
     ("verifier/testing/", 6),            # strategies, fuzzing, conformance, CI outputs, plugin
+    ("verifier/editor/", 6),             # the language server
     ("verifier/pytest_plugin.py", 6),    # the plugin's registered name
     ("verifier/cli/", 7),                # one module per command
     ("verifier/__main__.py", 7),

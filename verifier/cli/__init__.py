@@ -1,11 +1,11 @@
-"""The command line (the last stage): ``verifier check | fmt | graph | report | prove | fuzz``.
+"""The command line (the last stage): ``verifier check | fmt | graph | report | prove | fuzz | lsp``.
 
 ``main`` is the console script (``verifier = "verifier.cli:main"``) and ``python -m
 verifier``: it hands each command to its module, one module per command (``check``,
-``fmt``, ``graph``, ``report``, ``prove``, ``fuzz``) on the shared ``common`` (exit codes,
+``fmt``, ``graph``, ``report``, ``prove``, ``fuzz``, ``lsp``) on the shared ``common`` (exit codes,
 flag types, targets, property names, the summary table), and it is the last line of
 defence: no Python traceback reaches a user, an interrupt is inconclusive (exit 3) and
-an unexpected exception an internal error (exit 4). ``check``, ``fmt`` and ``graph`` add
+an unexpected exception an internal error (exit 4). ``check``, ``fmt``, ``graph`` and ``lsp`` add
 their flags to the main parser; ``report``, ``prove`` and ``fuzz`` parse their own.
 """
 
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from verifier.cli import check, fmt, graph
+from verifier.cli import check, fmt, graph, lsp
 from verifier.cli.common import EXIT_INCONCLUSIVE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageParser, version
 from verifier.lang.diagnostics import SpecError
 
@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     p = UsageParser(prog="verifier", description="A model checker for failover protocols.")
     p.add_argument("--version", action="version", version=f"verifier {version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=UsageParser)
-    for command in (check, fmt, graph):
+    for command in (check, fmt, graph, lsp):
         command.add_parser(sub)
     # These three parse their own flags (see their modules); listed here for --help.
     for name, text in (("report", "re-render a saved result.json (verifier/cli/report.py)"),
@@ -88,6 +88,8 @@ def _main(argv: list[str]) -> int:
             return fmt.run(args)
         if args.command == "graph":
             return graph.run(args)
+        if args.command == "lsp":
+            return lsp.run(args)
     except SpecError as e:
         sys.stderr.write(e.render() + "\n")
         return EXIT_USAGE

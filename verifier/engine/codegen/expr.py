@@ -259,13 +259,7 @@ class ExprGen:
                 return self.builtin(name, args)
             case M.ESetLit() | M.ESetComp() | M.EMapComp() | M.ETuple() | M.ETypeSet():
                 return self.constructor(e, want)
-            case M.EEnabled():
-                return self.enabled(e)
         raise Unsupported(type(e).__name__)
-
-    def enabled(self, e: M.EEnabled) -> str:
-        """``enabled(A(args))``: statements are ``StmtGen``'s."""
-        raise Unsupported("enabled() outside the statement generator")
 
     def constructor(self, e: M.Expr, want: T.Ty | None) -> str:
         """A set, map, record or tuple built in place, packed in layout ``want``."""

@@ -35,6 +35,12 @@ class StmtGen(ExprGen):
         self.labels = labels
         self.first_instance = 0
 
+    def expr(self, e: M.Expr, want: T.Ty | None = None) -> str:
+        """``ExprGen.expr``, and ``enabled(A(args))``, which needs the statements' code."""
+        if isinstance(e, M.EEnabled):
+            return self.enabled(e)
+        return super().expr(e, want)
+
     def enabled(self, e: M.EEnabled) -> str:
         """A call of the generated ``_en<action>(s, params...)``: True at the first path of
         the body that reaches its end, False when none does or one fails first (the
