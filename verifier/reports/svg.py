@@ -86,13 +86,14 @@ def _loop_mark(tl: Timeline, x: Callable[[int], float], top: float, bottom: floa
         path = (f"M{_n(cx - 10)} {_n(bottom)}C{_n(cx - 22)} {_n(y + 10)} {_n(cx + 22)} "
                 f"{_n(y + 10)} {_n(cx + 10)} {_n(bottom)}")
         _, _, head = _arrowhead(cx + 16, y, cx + 10, bottom)
-        label = f'<text x="{_n(cx - 26)}" y="{_n(y + 4)}" class="loop-text" text-anchor="end">stays here forever</text>'
+        label = (f'<text x="{_n(cx - 26)}" y="{_n(y + 4)}" class="loop-text" '
+                 'text-anchor="end">stays here forever</text>')
     else:
         x0, x1 = x(tl.loop) + COL_W / 2, x(last) + COL_W / 2
         hover = f"after state {last}, the behaviour goes back to state {tl.loop}: repeats forever"
         path = f"M{_n(x1)} {_n(bottom)}L{_n(x1)} {_n(y)}L{_n(x0)} {_n(y)}L{_n(x0)} {_n(bottom + 4)}"
         _, _, head = _arrowhead(x0, y, x0, bottom)
-        label = (f'<text x="{_n((x0 + x1) / 2)}" y="{_n(y - 4)}" class="loop-text">'
+        label = (f'<text x="{_n(x1 + 6)}" y="{_n(y + 13)}" class="loop-text" text-anchor="end">'
                  f"back to state {tl.loop}: repeats forever</text>")
     shade = (f'<rect x="{x(tl.loop):g}" y="{top - 5:g}" width="{(last - tl.loop + 1) * COL_W}" '
              f'height="{bottom - top + 5:g}" class="loop-area"/>')
