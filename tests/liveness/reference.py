@@ -119,6 +119,8 @@ class Ref:
         return LabelledGraph(self.g.states, self.g.initial, succ, self.g.ordinal)
 
     def _leads(self, p: M.Liveness, start: list[bool], keep: list[bool]) -> bool:
+        live = self.reach(list(self.g.initial), [True] * self.n)  # less than all if urgent
+        start = [s and u in live for u, s in enumerate(start)]
         onward = self.reach([u for u in range(self.n) if start[u]], keep)
         if any(s <= onward for s in self.fair_sets()):
             return True

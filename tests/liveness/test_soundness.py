@@ -122,3 +122,27 @@ liveness Gets: always eventually not w
         res = run_check(model, CheckOptions())
         assert res.properties[-1].verdict == (R.VIOLATED if violated else R.HOLDS)
 
+
+
+def test_urgency_can_leave_states_unreachable() -> None:
+    """Found by this tier: with the fair A0 always enabled, no tick of A1 is ever taken
+    (the other fair actions are urgent), so the states after A1 are unreachable in the
+    graph the bound is judged on; the search assumed every state reachable and crashed."""
+    text = """
+var v0: 0..1 = 0
+var v1: 0..1 = 0
+fair action A0 {
+  v0 = 1
+}
+strong fair any action A1 {
+  v1 = 1
+}
+liveness L0: true ~> v1 != 1 within 0 ticks of A1
+liveness L1: true ~> v1 == 1 within 3 ticks of A1
+"""
+    model = _model(text, {})
+    ref = Ref(model, reference_graph(model, 100))
+    res = {p.name: p.verdict for p in run_check(model, CheckOptions()).properties}
+    for p in model.liveness:
+        assert res[p.name] == (R.VIOLATED if ref.violated(p) else R.HOLDS)
+    assert res == {"L0": R.HOLDS, "L1": R.VIOLATED}

@@ -222,7 +222,7 @@ def liveness_spec(draw: DrawFn) -> tuple[str, dict[str, int]]:
     with fair, strong fair and unfair actions, some with a parameter, fault actions
     under caps, and liveness properties of every form; and its fault caps."""
     members = ("e0", "e1")
-    kinds: list[_Kind] = [("bool",), ("range", "1"), ("range", "2"), ("enum",)]
+    kinds: list[_Kind] = [("range", "2"), ("bool",), ("range", "1"), ("enum",), ("range", "3")]
     vars_ = [(f"v{i}", kinds[draw(below(len(kinds)))]) for i in range(1 + draw(below(3)))]
     g = _SpecGen(draw, members, vars_)
     lines = ["enum E { e0, e1 }"]
@@ -230,15 +230,15 @@ def liveness_spec(draw: DrawFn) -> tuple[str, dict[str, int]]:
         lines.append(_var_decl(g, n, k).split(" = ")[0] + " = " + _initial(g, k))
     faults: dict[str, int] = {}
     for i in range(2 + draw(below(2))):
-        fault = g.chance(25)
+        fault = not g.chance(80)  # (a draw of 0, what shrinking aims at, is no fault)
         prefix = "fault " if fault else _FAIRNESS[draw(below(len(_FAIRNESS)))]
         param = g.pick(["", "", "(p: E)"])
         locals_ = ["p"] if param else []
-        g.depth_left = 1
-        body = g.block(locals_, "  ", 2)
+        g.depth_left = 2
+        body = g.block(locals_, "  ", 3)
         lines += [f"{prefix}action A{i}{param} {{", *body, "}"]
         if fault:
-            faults[f"A{i}"] = draw(below(3))
+            faults[f"A{i}"] = 1 + draw(below(2))
     for i in range(1 + draw(below(3))):
         param = "(q: E)" if g.chance(20) else ""
         q = ["q"] if param else []

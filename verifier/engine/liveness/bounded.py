@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
-from verifier.engine.liveness.fair import Succ, shortest_path
+from verifier.engine.liveness.fair import Succ, reachable, shortest_path
 
 
 def bounded_violation(succ: Succ, initial: Sequence[int], start: Sequence[bool],
@@ -26,8 +26,9 @@ def bounded_violation(succ: Succ, initial: Sequence[int], start: Sequence[bool],
     ``ticks``: the labels that count (None: every step counts)."""
     parent: dict[tuple[int, int], tuple[tuple[int, int], int] | None] = {}
     queue: deque[tuple[int, int]] = deque()
+    seen = reachable(succ, initial)  # all states, unless edges were taken out (urgency)
     for u in range(len(succ)):
-        if start[u] and keep[u]:
+        if start[u] and keep[u] and u in seen:
             parent[(u, 0)] = None
             queue.append((u, 0))
     found: tuple[tuple[int, int], list[tuple[int, int]]] | None = None
@@ -57,6 +58,6 @@ def bounded_violation(succ: Succ, initial: Sequence[int], start: Sequence[bool],
     steps.reverse()
     trigger_state = cur[0]
     prefix = shortest_path(succ, list(initial), lambda x: x == trigger_state, lambda x: True)
-    assert prefix is not None  # every state is reachable
+    assert prefix is not None
     first, pre = prefix
     return first, pre + steps + tail, len(pre)

@@ -147,11 +147,13 @@ def find_fair_lasso(succ: Succ, initial: Sequence[int], conds: Sequence[Conditio
             if u not in doomed:
                 doomed.add(u)
                 queue.append(u)
-    targets = {u for u in doomed if start[u]}
+    # a graph with edges taken out (ticks that are not urgent) may leave states unreachable
+    seen = reachable(full, initial)
+    targets = {u for u in doomed if start[u] and u in seen}
     if not targets:
         return None
     prefix = shortest_path(full, list(initial), lambda u: u in targets, lambda u: True)
-    assert prefix is not None  # every state is reachable
+    assert prefix is not None
     first, steps = prefix
     trigger = len(steps)
     at = steps[-1][1] if steps else first
@@ -166,6 +168,19 @@ def find_fair_lasso(succ: Succ, initial: Sequence[int], conds: Sequence[Conditio
     if cycle is None:  # stuttering at the entry is fair and meets every accept set
         return Lasso(first, tuple(steps), trigger, loop, True)
     return Lasso(first, tuple(steps + cycle), trigger, loop, False)
+
+
+def reachable(succ: Succ, initial: Sequence[int]) -> set[int]:
+    """The states reachable from ``initial``."""
+    seen = set(initial)
+    todo = list(seen)
+    while todo:
+        u = todo.pop()
+        for _, v in succ[u]:
+            if v not in seen:
+                seen.add(v)
+                todo.append(v)
+    return seen
 
 
 def shortest_path(succ: Succ, sources: list[int], goal: Callable[[int], bool],
