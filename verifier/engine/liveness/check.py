@@ -140,10 +140,13 @@ def urgent(succ: Sequence[Sequence[tuple[int, int]]], conds: Sequence[Condition]
 
 def check_liveness(model: M.Model, props: tuple[M.Liveness, ...], opts: CheckOptions,
                    expect: dict[str, str], *, complete: bool, states: int,
-                   stepper: Stepper | None = None) -> list[R.PropertyResult]:
+                   stepper: Stepper | None = None,
+                   graph: LabelledGraph | None = None) -> list[R.PropertyResult]:
     """``states``: how many states the search found (the graph has as many);
     ``stepper``: the search's, reused (its coverage counters keep counting), else a new
-    one of the kind ``opts`` asks for."""
+    one of the kind ``opts`` asks for; ``graph``: the state graph when the search kept it
+    (an engine that records its edges, each with its instance: ``graph.LabelledGraph``;
+    ``stepper`` then answers ``truth`` and ``decode`` for its states)."""
     def inconclusive(note: str) -> list[R.PropertyResult]:
         return [_result(model, p, R.INCONCLUSIVE, expect, note=note) for p in props]
 
@@ -155,12 +158,13 @@ def check_liveness(model: M.Model, props: tuple[M.Liveness, ...], opts: CheckOpt
     if states > opts.graph_max_nodes:
         return inconclusive(f"the state graph has {states:,} states, more than the liveness check "
                             f"stores ({opts.graph_max_nodes:,}): raise [graph] max_nodes in the model")
-    if stepper is None:
-        stepper = make_stepper(model, (), opts.compiled)
-    try:
-        graph = build_graph(model, stepper, opts.graph_max_nodes)
-    except GraphTooLarge as e:
-        return inconclusive(f"{e}: raise [graph] max_nodes in the model to check liveness")
+    if graph is None or stepper is None:
+        if stepper is None:
+            stepper = make_stepper(model, (), opts.compiled)
+        try:
+            graph = build_graph(model, stepper, opts.graph_max_nodes)
+        except GraphTooLarge as e:
+            return inconclusive(f"{e}: raise [graph] max_nodes in the model to check liveness")
     succ = numbered_succ(model, graph)
     conds = conditions(model)
     # the product of an LTL formula may hold several copies of each state
