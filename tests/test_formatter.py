@@ -464,3 +464,28 @@ def test_shipped_specs_are_in_canonical_form() -> None:
     """`verifier fmt --check specs/*.fsl` passes: the examples users copy are canonical."""
     for path in [*SPECS, *sorted((ROOT / "bench").glob("*.fsl"))]:
         assert main(["fmt", "--check", str(path)]) == 0, f"run: verifier fmt --write {path}"
+
+
+TEMPORAL = """var x: 0..2 = 0
+var y: bool = false
+strong fair any action A(k: 0..1) { x = k }
+fair action B { y = not y }
+strong fair action C { y = true }
+fair any action D { skip }
+liveness L: x == 1 ~> x == 2 within 2 + 1 ticks of B while y
+liveness M "d": always eventually (y and x > 0)
+liveness N: always (y => eventually (y until x == 0))
+liveness O: eventually always enabled(A(1)) or not (always y <=> eventually y)
+liveness P: x == 0 ~> y within 3
+"""
+
+
+def test_temporal_properties_and_fairness_round_trip() -> None:
+    from verifier.lang.fmt.formatter import format_source
+
+    out = format_source(TEMPORAL)
+    assert parse(out) == parse(TEMPORAL)
+    assert format_source(out) == out
+    assert "strong fair any action A(k: 0..1) {" in out
+    assert "liveness L: x == 1 ~> x == 2 within 2 + 1 ticks of B while y" in out
+    assert "liveness N: always (y => eventually (y until x == 0))" in out

@@ -28,9 +28,11 @@ LAYOUT: list[tuple[str, int]] = [
     ("verifier/engine/", 3),             # explicit search, liveness, graphs
     ("verifier/engine/kernel/", 3),      # the kernel engine (native code)
     ("verifier/engine/codegen/", 3),     # the compiled stepper
+    ("verifier/engine/liveness/", 3),    # temporal properties on the labelled state graph
     ("verifier/symbolic/", 4),           # Z3 engines
     ("verifier/reports/", 5),            # results -> text, Markdown, HTML, JSON, ITF
     ("verifier/testing/", 6),            # strategies, fuzzing, conformance, CI outputs, plugin
+    ("verifier/editor/", 6),             # the language server
     ("verifier/pytest_plugin.py", 6),    # the plugin's registered name
     ("verifier/explore/", 7),            # explorer page, simulation, replay of logs
     ("verifier/cli/", 8),                # one module per command

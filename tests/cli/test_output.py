@@ -167,4 +167,4 @@ def test_progress_lines_during_the_liveness_phase(capsys: pytest.CaptureFixture[
     assert main(["check", "models/triad_nontransitive_fixed.toml", "--progress", "--engine", "python"]) == 0
     err = capsys.readouterr().err
     assert "liveness: building the state graph (2,575 states) for QuorumServes" in err
-    assert "liveness: looking for a fair lasso that violates QuorumServes" in err
+    assert "liveness: looking for a fair behaviour that violates QuorumServes" in err

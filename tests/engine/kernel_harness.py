@@ -22,6 +22,7 @@ from verifier.engine import run_check
 from verifier.engine.kernel import driver as D
 from verifier.engine.kernel.module import Source, generate, load
 from verifier.engine.options import CheckOptions
+from verifier.engine.stepper import instance_bases
 from verifier.lang import model as M
 from verifier.lang import semantics as sem
 
@@ -80,6 +81,9 @@ def assert_steps_agree(model: M.Model, max_states: int = 2000, python: bool = Tr
     active = np.ones(nm, dtype=np.int64) if monitors else np.zeros(nm, dtype=np.int64)
     fired = np.zeros(nm, dtype=np.int64)
     po, pa = [0] * (rows * words), [0] * rows
+    # each transition is labelled by its instance's number (``stepper.instance_bases``)
+    bases = instance_bases(model)
+    number = [{v: bases[a.index] + i for i, v in enumerate(sem.param_valuations(a))} for a in model.actions]
     inits = sem.initial_states(model)
     seen = set(inits)
     frontier = list(inits)
@@ -103,7 +107,7 @@ def assert_steps_agree(model: M.Model, max_states: int = 2000, python: bool = Tr
         if not ok:
             continue
         k = D.expand_one(kernel.fns, row, 0, out, acts)
-        want = [(tr.action, tr.target) for tr in sem.successors(model, s)]
+        want = [(number[tr.action][tr.params], tr.target) for tr in sem.successors(model, s)]
         got = [(int(-1 - acts[j]), None) if acts[j] < 0 else (int(acts[j]), lay.decode(out[j]))
                for j in range(k)]
         assert got == want, f"kernel and reference differ in state {s}"

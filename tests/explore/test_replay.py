@@ -48,7 +48,7 @@ def test_the_tertiary_serving_does_not_conform(capsys: pytest.CaptureFixture[str
     assert (f"the log does not conform: event 4 at {log}:9, Checkout(c=B, s=T), is the first that "
             "no behaviour explains") in out
     assert "1. after Checkout(A, P) -> Crash(P)" in out
-    assert "`require serving(s)` is false (" in out and "triad.fsl:241)" in out
+    assert "`require serving(s)` is false (" in out and "triad.fsl:243)" in out
 
 
 def test_flexlm_lmgrd_logs_through_the_shipped_mapping(capsys: pytest.CaptureFixture[str],

@@ -15,8 +15,9 @@ import pytest
 from verifier import results as R
 from verifier.cli import main
 from verifier.config.load import load_spec
-from verifier.engine import liveness, run_check
+from verifier.engine import run_check
 from verifier.engine.explicit import rss_mb
+from verifier.engine.liveness import check as liveness
 from verifier.engine.options import CheckOptions
 
 WIDE = """\

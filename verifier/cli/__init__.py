@@ -1,16 +1,16 @@
 """The command line (the last stage): ``verifier check | fmt | graph | report | prove | fuzz |
-simulate | replay | explore``.
+simulate | replay | explore | lsp``.
 
 ``main`` is the console script (``verifier = "verifier.cli:main"``) and ``python -m
 verifier``: it hands each command to its module, one module per command (``check``,
-``fmt``, ``graph``, ``report``, ``prove``, ``fuzz``, ``simulate``, ``replay``, ``explore``)
+``fmt``, ``graph``, ``report``, ``prove``, ``fuzz``, ``simulate``, ``replay``, ``explore``, ``lsp``)
 on the shared ``common`` (exit codes,
 flag types, targets, property names, the summary table), and it is the last line of
 defence: no Python traceback reaches a user, an interrupt is inconclusive (exit 3), so
 is running out of memory, and an unexpected exception is an internal error (exit 4).
 SIGTERM (what ``timeout`` and CI job killers send) takes the path of Ctrl-C: the
-commands report what they found so far as inconclusive, then exit. ``check``, ``fmt``
-and ``graph`` add their flags to the main parser; ``report``, ``prove`` and ``fuzz``
+commands report what they found so far as inconclusive, then exit. ``check``, ``fmt``,
+``graph`` and ``lsp`` add their flags to the main parser; ``report``, ``prove`` and ``fuzz``
 parse their own.
 """
 
@@ -26,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from verifier.cli import check, fmt, graph
+from verifier.cli import check, fmt, graph, lsp
 from verifier.cli.common import (
     EXIT_INCONCLUSIVE,
     EXIT_INTERNAL,
@@ -48,7 +48,7 @@ def _parser(json_errors: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"verifier {version()}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND",
                            parser_class=JsonUsageParser if json_errors else UsageParser)
-    for command in (check, fmt, graph):
+    for command in (check, fmt, graph, lsp):
         command.add_parser(sub)
     # These parse their own flags (see their modules); listed here for --help.
     for name, text in (("report", "re-render a saved result.json (verifier/cli/report.py)"),
@@ -151,6 +151,8 @@ def _main(argv: list[str]) -> int:
             return fmt.run(args)
         if args.command == "graph":
             return graph.run(args)
+        if args.command == "lsp":
+            return lsp.run(args)
     except SpecError as e:
         sys.stderr.write(e.render() + "\n")
         return EXIT_USAGE

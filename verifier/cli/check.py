@@ -7,13 +7,17 @@ files only under ``--report-dir`` (each model's folder named so that constants c
 by ``--const`` show), and a summary table follows a run over several models. Ctrl-C
 or SIGTERM stops the run after the model being checked, which is reported as far as
 it got. The exit code is the most severe of the models' (``common``).
+``--watch`` checks again whenever a file the targets read changes (polled every
+``--poll`` seconds, by content), until interrupted or ``--watch-rounds`` re-checks.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +41,7 @@ from verifier.cli.common import (
     write_reports,
 )
 from verifier.config import Limits, ModelConfig, with_overrides
+from verifier.config import load_model as load_config
 from verifier.engine.options import ENGINE_CHOICES
 from verifier.lang.diagnostics import Diagnostic, SpecError
 
@@ -105,6 +110,13 @@ def add_parser(sub: Any) -> None:
                    help="also write JUnit XML: one test case per property per model")
     c.add_argument("--sarif", metavar="FILE", type=Path,
                    help="also write SARIF 2.1.0 pointing at each failing property in its spec")
+    c.add_argument("--watch", action="store_true",
+                   help="check again whenever a spec or model file of the targets changes "
+                        "(Ctrl-C stops; the exit code is the last check's)")
+    c.add_argument("--poll", type=positive_float, default=0.5, metavar="SECONDS",
+                   help="with --watch: how often to look at the files (default 0.5)")
+    c.add_argument("--watch-rounds", type=positive, metavar="N",
+                   help="with --watch: stop after N checks caused by a change")
 
 
 def _options(cfg: ModelConfig, args: argparse.Namespace) -> Any:
@@ -124,6 +136,49 @@ def _options(cfg: ModelConfig, args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.watch:
+        return _check(args)
+    seen = _snapshot(args.targets)  # before the check: a change during it counts
+    code = _check(args)
+    rounds = 0
+    while args.watch_rounds is None or rounds < args.watch_rounds:
+        time.sleep(args.poll)
+        now = _snapshot(args.targets)
+        if now == seen:
+            continue
+        changed = sorted(str(p) for p in set(now) | set(seen) if now.get(p) != seen.get(p))
+        seen = now  # taken before the next check, as above
+        rounds += 1
+        sys.stdout.write(f"\nverifier: changed: {', '.join(changed)}; checking again\n\n")
+        sys.stdout.flush()
+        code = _check(args)
+    return code
+
+
+def _snapshot(targets: list[str]) -> dict[Path, str]:
+    """The content digest of every file the targets read: the specs, the model files and
+    the specs they name (a folder's models found again each time)."""
+    files: set[Path] = set()
+    for t in targets:
+        path = Path(t)
+        models = sorted(path.rglob("*.toml")) if path.is_dir() else [path]
+        for m in models:
+            files.add(m)
+            if m.suffix == ".toml":
+                try:
+                    files.add(load_config(m).spec)
+                except SpecError:
+                    pass  # reported by the check; the model file itself is watched
+    out = {}
+    for f in sorted(files):
+        try:
+            out[f] = hashlib.sha256(f.read_bytes()).hexdigest()
+        except OSError:
+            out[f] = "missing"
+    return out
+
+
+def _check(args: argparse.Namespace) -> int:
     from verifier.config.load import load_model
     from verifier.engine import EngineError, run_check
     from verifier.reports.text import render_text

@@ -45,6 +45,21 @@ class Stepper(Protocol):
         """The value of the boolean ``cond`` in each state, with each parameter of
         ``binding`` bound to its value; a run-time error raises ``semantics.EvalError``."""
 
+    def expand_labelled(self, state: Any) -> list[tuple[int, Any]]:
+        """(instance, target) of every transition from ``state``, in ``expand_level``'s
+        order (target ``ERROR`` for an error transition; none past a failed constraint).
+        Instances are numbered over all actions in ``model.actions`` order, each action's
+        parameter valuations in ``semantics.param_valuations`` order (``instance_bases``)."""
+
+
+def instance_bases(model: M.Model) -> list[int]:
+    """The number of action ``a``'s first instance in ``Stepper.expand_labelled`` (and one
+    more entry: the total): the instances of the actions before it come first."""
+    out = [0]
+    for a in model.actions:
+        out.append(out[-1] + len(sem.param_valuations(a)))
+    return out
+
 
 def reference_truth(cond: M.Expr, binding: tuple[tuple[M.Param, Any], ...],
                     states: Iterable[sem.State]) -> list[bool]:
@@ -93,6 +108,7 @@ class ReferenceStepper:
         self.taken = [0] * len(model.actions)
         self.constraints = model.constraints
         self.has_constraints = bool(model.constraints)
+        self._instances: list[dict[tuple[Any, ...], int]] | None = None
 
     def _state(self, s: Any) -> sem.State:
         return self.layout.unpack(s) if self.packed else s
@@ -140,3 +156,22 @@ class ReferenceStepper:
     def truth(self, cond: M.Expr, binding: tuple[tuple[M.Param, Any], ...],
               states: list[Any]) -> list[bool]:
         return reference_truth(cond, binding, map(self._state, states))
+
+    def expand_labelled(self, state: Any) -> list[tuple[int, Any]]:
+        if self._instances is None:
+            bases = instance_bases(self.model)
+            self._instances = [{v: bases[a.index] + k for k, v in enumerate(sem.param_valuations(a))}
+                               for a in self.model.actions]
+        s = self._state(state)
+        if any(sem.fires(c, s) for c in self.constraints):
+            return []
+        out: list[tuple[int, Any]] = []
+        seen: set[int] = set()
+        for tr in sem.successors(self.model, s):
+            self.taken[tr.action] += 1
+            seen.add(tr.action)
+            gid = self._instances[tr.action][tr.params]
+            out.append((gid, ERROR if tr.target is None else self._repr(tr.target)))
+        for a in seen:
+            self.enabled[a] += 1
+        return out

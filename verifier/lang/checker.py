@@ -23,6 +23,7 @@ from verifier.lang.diagnostics import Diagnostic, SpecError, did_you_mean
 from verifier.lang.exprcheck import Decls, ExprChecker, Scope
 from verifier.lang.semantics import EvalError, evaluate
 from verifier.lang.stmtcheck import StmtChecker
+from verifier.lang.temporalcheck import check_liveness
 
 MAX_DOMAIN = T.MAX_DOMAIN  # values in a parameter, map-domain or set-element type
 MAX_INITIAL = 1_000_000  # candidate initial states (semantics.initial_states' limit)
@@ -319,19 +320,23 @@ class _Checker:
         self.initial_candidates(variables, init_values)
 
         init_conds: list[M.Expr] = []
-        actions: list[M.Action] = []
         props: list[M.Property] = []
         lane: M.Lane | None = None
         message_decls: list[S.MessageDecl] = []
         liveness: list[M.Liveness] = []
+        # actions first: `enabled(A(...))` in a property needs A's checked body
+        actions = [self.action(d, i) for i, d in
+                   enumerate(d for d in self.spec.decls if isinstance(d, S.ActionDecl))]
+        counters = self.fault_counters(actions, variables)
+        all_vars = tuple(variables) + tuple(M.Variable(c.name, T.RangeTy(0, c.cap)) for c in counters)
+        self.x.actions = {a.name: a for a in actions}
+        self.x.variables, self.x.counters = all_vars, tuple(counters)
         for d in self.spec.decls:
             match d:
                 case S.InitDecl(cond, sp):
                     e = self.x.check(cond, Scope())
                     self.x.expect(e, "bool", cond.span, "an `init` condition")
                     init_conds.append(e)
-                case S.ActionDecl():
-                    actions.append(self.action(d, len(actions)))
                 case S.PropertyDecl(kind, pname, doc, cond, sp):
                     e = self.x.check(cond, Scope())
                     self.x.expect(e, "bool", cond.span, f"the condition of {kind} `{pname}`")
@@ -349,37 +354,21 @@ class _Checker:
                 case S.MessageDecl():
                     message_decls.append(d)
                 case S.LivenessDecl():
-                    liveness.append(self.liveness(d))
+                    liveness.append(check_liveness(self, d, actions))
         lane_declared = any(isinstance(d, S.LaneDecl) for d in self.spec.decls)
         messages = self.messages(message_decls, actions, lane, lane_declared)
         for d in self.spec.decls:  # unused definitions must be right too
             if isinstance(d, S.DefDecl) and self.d.defs.get(d.name) is d:
                 self.definition_alone(d)
-        counters = self.fault_counters(actions, variables)
         if self.errors:
             return None
         return M.Model(
             name=name, path=self.spec.path, source=self.source,
-            constants=tuple(consts), variables=tuple(variables) + tuple(
-                M.Variable(c.name, T.RangeTy(0, c.cap)) for c in counters),
+            constants=tuple(consts), variables=all_vars,
             n_spec_vars=len(variables), init_values=tuple(init_values),
             init_conds=tuple(init_conds), actions=tuple(actions), properties=tuple(props),
             counters=tuple(counters), lane=lane, n_slots=self.x.next_slot,
             messages=messages, liveness=tuple(liveness))
-
-    def liveness(self, d: S.LivenessDecl) -> M.Liveness:
-        """Parameters like an action's; three state predicates."""
-        sc, params = self.params(d.params)
-        parts: list[M.Expr] = []
-        for what, e in (("trigger (left of `~>`)", d.trigger), ("goal (right of `~>`)", d.goal),
-                        ("`while` condition", d.keep)):
-            if e is None:
-                continue
-            checked = self.x.check(e, sc)
-            self.x.expect(checked, "bool", e.span, f"the {what} of liveness `{d.name}`")
-            parts.append(checked)
-        keep = parts[2] if len(parts) == 3 else None
-        return M.Liveness(d.name, d.doc, tuple(params), parts[0], parts[1], keep, d.span)
 
     def messages(self, decls: list[S.MessageDecl], actions: list[M.Action],
                  lane: M.Lane | None, lane_declared: bool) -> tuple[M.Message, ...]:
@@ -527,7 +516,8 @@ class _Checker:
     def action(self, d: S.ActionDecl, index: int) -> M.Action:
         sc, params = self.params(d.params)
         body = self.s.block(d.body, sc)
-        return M.Action(index, d.name, tuple(params), body, d.fault, d.span, d.fair)
+        return M.Action(index, d.name, tuple(params), body, d.fault, d.span, d.fair, d.strong,
+                        d.whole)
 
 def _has_placeholder(e: Any) -> bool:
     """Whether typed IR holds the placeholder of an expression that failed to check."""

@@ -17,11 +17,13 @@ from verifier.lang import syntax as S
 from verifier.lang import typesys as T
 from verifier.lang.diagnostics import Diagnostic, did_you_mean
 
-BUILTINS = ("len", "head", "tail", "append", "min", "max", "abs")
+BUILTINS = ("len", "head", "tail", "append", "min", "max", "abs", "enabled")
+TEMPORAL = ("always", "eventually", "~>", "until")
 _SIGNATURES = {"len": "`len(s)` of a set or sequence", "head": "`head(q)` of a sequence",
                "tail": "`tail(q)` of a sequence", "append": "`append(q, x)`",
                "min": "`min(a, b)` of two numbers or `min(S)` of a set",
-               "max": "`max(a, b)` of two numbers or `max(S)` of a set", "abs": "`abs(x)`"}
+               "max": "`max(a, b)` of two numbers or `max(S)` of a set", "abs": "`abs(x)`",
+               "enabled": "`enabled(Action(args))` of one action instance"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,12 @@ class ExprChecker:
         self.next_slot = 0
         self.expanding: list[str] = []
         self.allow_vars = True
+        # the checked actions, by name, for `enabled(...)` (None while action bodies are
+        # checked: a body cannot ask whether an action is enabled), and the state's
+        # variables and fault counters that running one needs
+        self.actions: dict[str, M.Action] | None = None
+        self.variables: tuple[M.Variable, ...] = ()
+        self.counters: tuple[M.FaultCounter, ...] = ()
 
     # -- helpers
     def error(self, code: str, msg: str, span: S.Span, hint: str | None = None) -> M.EConst:
@@ -99,6 +107,10 @@ class ExprChecker:
                 return M.EConst(None, T.OptionTy(T.ANY), sp)
             case S.Name(name, sp):
                 return self.name(name, sp, sc)
+            case S.Unary(op, arg, sp) if op in TEMPORAL:
+                return self.temporal_misplaced(op, sp)
+            case S.Binary(op, _, _, sp) if op in TEMPORAL:
+                return self.temporal_misplaced(op, sp)
             case S.Unary(op, arg, sp):
                 a = self.check(arg, sc)
                 if op == "not":
@@ -177,6 +189,55 @@ class ExprChecker:
                     ty = T.join(ty, i.ty)
                 return M.ESeqLit(its, T.SeqTy(ty, len(its)), sp)
         raise AssertionError(e)
+
+    def temporal_misplaced(self, op: str, sp: S.Span) -> M.EConst:
+        return self.error("E123", f"`{op}` is a temporal operator: it belongs to a liveness "
+                          "property, outside any quantifier, `let`, `if` or definition", sp,
+                          "state predicates go inside it, e.g. `liveness L: always eventually "
+                          "(exists s in Server: serving(s))`; for one formula per value, give "
+                          "the liveness property parameters")
+
+    def enabled(self, args: tuple[S.Expr, ...], sp: S.Span, sc: Scope) -> M.Expr:
+        """``enabled(A(args))``, or ``enabled(A)`` for some instance of a parameterised A."""
+        example = "write `enabled(Grant(c, m))` with an action and its arguments"
+        if self.actions is None:
+            return self.error("E124", "`enabled` cannot be used in an action body, an initial "
+                              "value or a constant", sp,
+                              "write the guard itself; `enabled` is for properties")
+        if len(args) != 1 or not isinstance(args[0], (S.Call, S.Name)):
+            return self.error("E124", "`enabled` takes one action instance", sp, example)
+        target = args[0]
+        name = target.name
+        action = self.actions.get(name)
+        if action is None:
+            best = did_you_mean(name, list(self.actions))
+            return self.error("E124", f"`{name}` is not an action", target.span,
+                              f"did you mean `{best}`?" if best else example)
+        given = target.args if isinstance(target, S.Call) else ()
+        bound_all = not given and action.params
+        if not bound_all and len(given) != len(action.params):
+            return self.error("E107", f"action `{name}` takes {len(action.params)} argument(s), "
+                              f"not {len(given)}", target.span,
+                              f"pass one value per parameter, or none (`enabled({name})`: some "
+                              "instance is enabled)")
+        caps = tuple((c.var, c.cap) for c in self.counters if action.index in c.actions)
+        if bound_all:  # some instance: `exists` over the parameters' types
+            locs = [self.new_local(p.name, p.ty, sp) for p in action.params]
+            node = M.EEnabled(action.index, name, action.params, tuple(locs), action.body, caps,
+                              self.variables, T.BOOL, sp)
+            return M.EQuant("exists", tuple(x.slot for x in locs),
+                            tuple(M.ETypeSet(p.ty, T.SetTy(p.ty), sp) for p in action.params),
+                            node, T.BOOL, sp)
+        es = []
+        for p, raw in zip(action.params, given, strict=True):
+            ae = self.check(raw, sc)
+            if not T.compatible(p.ty, ae.ty):
+                self.error("E103", f"argument `{p.name}` of action `{name}` has type "
+                           f"{T.show(p.ty)}, but {T.show(ae.ty)} was given", raw.span,
+                           f"pass a {T.show(p.ty)} value")
+            es.append(ae)
+        return M.EEnabled(action.index, name, action.params, tuple(es), action.body, caps,
+                          self.variables, T.BOOL, sp)
 
     def name(self, name: str, sp: S.Span, sc: Scope) -> M.Expr:
         d = self.d
@@ -318,6 +379,8 @@ class ExprChecker:
     def call(self, name: str, args: tuple[S.Expr, ...], sp: S.Span, sc: Scope) -> M.Expr:
         if name in self.d.defs:
             return self.inline(self.d.defs[name], args, sp, sc)
+        if name == "enabled":
+            return self.enabled(args, sp, sc)
         if name not in BUILTINS:
             if name in self.d.variables:
                 return self.error("E107", f"`{name}` is a variable, not a function", sp,

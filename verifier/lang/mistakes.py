@@ -70,12 +70,16 @@ _KEYWORD_HINTS: Final[Mapping[str, str]] = MappingProxyType({
 })
 
 _DECL_START: Final = ("const ", "enum ", "type ", "var ", "init:", "init ", "def ", "action ", "fault ",
-                      "invariant ", "reachable ", "constraint ", "lane ", "message ", "fair ", "liveness ")
+                      "invariant ", "reachable ", "constraint ", "lane ", "message ", "fair ", "strong ",
+                      "liveness ")
 
-_EXPR_START: Final = frozenset({"NAME", "INT", "LPAR", "LSQB", "LBRACE", "MINUS", "NOT", "IF", "FORALL",
+_EXPR_START: Final = frozenset({"NAME", "INT", "LPAR", "LSQB", "LBRACE", "MINUS", "NOT", "IF", "FORALL", "ALWAYS",
+                                "EVENTUALLY",
                                 "EXISTS", "LET", "TRUE", "FALSE", "NONE", "COUNT", "SUM"})
 _OPERATORS: Final = frozenset({"CMP", "ADDOP", "MULOP", "AND", "OR", "IN", "NOT", "VBAR", "AMPERSAND",
-                               "__ANON_2", "__ANON_3", "__ANON_4", "DOT", "LSQB"})
+                               "DOT", "LSQB", "UNTIL"})
+# operators that Lark names by number (``__ANON_n``): found by their text
+_OPERATOR_TEXTS: Final = frozenset({"..", "=>", "<=>", "~>"})
 
 
 def syntax_errors(first: UnexpectedInput, text: str, path: str, lark: Lark) -> list[Diagnostic]:
@@ -306,10 +310,10 @@ def _describe_expected(names: set[str], lark: Lark) -> list[str]:
     if {"NAME", "INT", "LPAR", "TRUE"} <= names:
         words.append("an expression")
         names -= _EXPR_START
+    patterns = {t.name: t.pattern for t in lark.terminals}
     if {"CMP", "ADDOP", "AND"} <= names:
         words.append("an operator")
-        names -= _OPERATORS
-    patterns = {t.name: t.pattern for t in lark.terminals}
+        names -= _OPERATORS | {n for n, p in patterns.items() if p.value in _OPERATOR_TEXTS}
     shown: list[str] = []
     for n in names:
         if n in _KEYWORD_HINTS:

@@ -187,9 +187,31 @@ class ETypeSet:
     span: Span = _span()
 
 
+@dataclass(frozen=True, slots=True)
+class EEnabled:
+    """``enabled(A(args))``: whether instance ``args`` of action ``action`` has a
+    transition (one that is not a run-time error) from the state: its fault cap (the
+    counters ``caps``: (variable, cap)) is not reached and some path of its body passes
+    every ``require``. Carries what running the body needs (``slots`` binds the
+    parameters, ``variables`` the state's variables, for the assignments' type checks), so
+    that evaluating it needs no model. An argument outside its parameter's type is a
+    run-time error. The checker allows it outside action bodies only,
+    so a body never runs itself."""
+
+    action: int
+    name: str
+    params: tuple[Param, ...]
+    args: tuple[Expr, ...]
+    body: tuple[Stmt, ...]
+    caps: tuple[tuple[int, int], ...]
+    variables: tuple[Variable, ...]
+    ty: Ty
+    span: Span = _span()
+
+
 Expr = Union[
     EConst, EVar, ELocal, EUnary, EBinary, EIte, EQuant, ELet, EApply, ESeqIndex, EField,
-    EBuiltin, ESetLit, ESetComp, EMapComp, ETuple, ESeqLit, ETypeSet,
+    EBuiltin, ESetLit, ESetComp, EMapComp, ETuple, ESeqLit, ETypeSet, EEnabled,
 ]
 
 # ---- statements -------------------------------------------------------------------------
@@ -284,12 +306,31 @@ class Action:
     body: tuple[Stmt, ...]
     fault: bool
     span: Span = _span()
-    fair: bool = False  # weak fairness (``fair action``), for liveness properties
+    fair: bool = False    # fairness (``fair action``), for liveness properties
+    strong: bool = False  # strong fairness (``strong fair``), else weak
+    whole: bool = False   # for the action as a whole (``fair any``), else per instance
+
+
+@dataclass(frozen=True, slots=True)
+class Temporal:
+    """An LTL formula over state predicates, in negation normal form: ``op`` is ``atom``
+    (the boolean state predicate ``atom``), ``not`` (of an atom only), ``and``, ``or``,
+    ``until`` (strong), ``release`` (its dual), ``always`` or ``eventually``."""
+
+    op: str
+    args: tuple[Temporal, ...] = ()
+    atom: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Liveness:
-    """``liveness name(params): trigger ~> goal while keep`` (``keep`` None: always)."""
+    """A temporal property, for each valuation of ``params``; ``form`` says which:
+
+    - ``leadsto``: ``trigger ~> goal while keep`` (``keep`` None: always), with ``bound``
+      (``within K``) counting steps, or the steps of action ``tick`` (an index);
+    - ``infinitely``: ``always eventually goal`` (``trigger`` is ``true``);
+    - ``persistence``: ``eventually always goal``;
+    - ``ltl``: ``formula`` (``trigger`` and ``goal`` are ``true``)."""
 
     name: str
     doc: str | None
@@ -298,6 +339,10 @@ class Liveness:
     goal: Expr
     keep: Expr | None
     span: Span = _span()
+    form: str = "leadsto"
+    bound: int | None = None
+    tick: int | None = None
+    formula: Temporal | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -205,13 +205,23 @@ class _Builder(Transformer[Token, Any]):
         return S.DefDecl(str(c[0]), c[1], c[2], self._sp(meta))
 
     def action_decl(self, meta: Any, c: list[Any]) -> S.ActionDecl:
-        kind = str(c[0]) if c[0] is not None else None
-        return S.ActionDecl(str(c[1]), c[2] or (), c[3], kind == "fault", self._sp(meta),
-                            kind == "fair")
+        kind = c[0]
+        fair = isinstance(kind, tuple)
+        strong, whole = kind if isinstance(kind, tuple) else (False, False)
+        return S.ActionDecl(str(c[1]), c[2] or (), c[3], kind is not None and not fair,
+                            self._sp(meta), fair, strong, whole)
+
+    def fairness(self, meta: Any, c: list[Any]) -> tuple[bool, bool]:
+        """(strong, for the action as a whole) of ``[strong] fair [any]``."""
+        return c[0] is not None, c[2] is not None
 
     def liveness_decl(self, meta: Any, c: list[Any]) -> S.LivenessDecl:
         doc = str(c[2])[1:-1] if c[2] is not None else None
-        return S.LivenessDecl(str(c[0]), c[1] or (), doc, c[3], c[4], c[5], self._sp(meta))
+        bound, tick = c[4] if c[4] is not None else (None, None)
+        return S.LivenessDecl(str(c[0]), c[1] or (), doc, c[3], c[5], self._sp(meta), bound, tick)
+
+    def within(self, meta: Any, c: list[Any]) -> tuple[S.Expr, str | None]:
+        return c[0], (str(c[1]) if c[1] is not None else None)
 
     def _prop(self, kind: str, meta: Any, c: list[Any]) -> S.PropertyDecl:
         doc = str(c[1])[1:-1] if c[1] is not None else None
@@ -364,6 +374,18 @@ class _Builder(Transformer[Token, Any]):
 
     def iff(self, meta: Any, c: list[Any]) -> S.Binary:
         return self._bin("<=>", meta, c)
+
+    def leads_to(self, meta: Any, c: list[Any]) -> S.Binary:
+        return self._bin("~>", meta, c)
+
+    def until(self, meta: Any, c: list[Any]) -> S.Binary:
+        return self._bin("until", meta, c)
+
+    def always(self, meta: Any, c: list[Any]) -> S.Unary:
+        return S.Unary("always", c[0], self._sp(meta))
+
+    def eventually(self, meta: Any, c: list[Any]) -> S.Unary:
+        return S.Unary("eventually", c[0], self._sp(meta))
 
     def or_(self, meta: Any, c: list[Any]) -> S.Binary:
         return self._bin("or", meta, c)

@@ -138,7 +138,29 @@ def evaluate(e: M.Expr, state: State, env: Env) -> Any:
             return tuple(evaluate(i, state, env) for i in items)
         case M.ETypeSet():
             return frozenset(_type_values(e))
+        case M.EEnabled():
+            return _enabled(e, state, env)
     raise AssertionError(e)
+
+
+def _enabled(e: M.EEnabled, state: State, env: Env) -> bool:
+    """Whether the action instance has a transition that is not a run-time error (the
+    transitions ``successors`` gives it, up to its first error)."""
+    inner: Env = {}
+    for p, a in zip(e.params, e.args, strict=True):
+        v = evaluate(a, state, env)
+        if not T.contains(p.ty, v):
+            raise EvalError(f"enabled({e.name}): {p.name} = {_show(v)} is outside its type "
+                            f"{T.show(p.ty)}", a.span)
+        inner[p.slot] = v
+    if any(state[var] >= cap for var, cap in e.caps):
+        return False
+    try:
+        for _ in _run(e.body, e.variables, state, inner):
+            return True
+    except EvalError:
+        pass
+    return False
 
 
 def _strip(ty: T.Ty) -> T.Ty:
@@ -319,6 +341,11 @@ def _leaf_type(ty: T.Ty, path: tuple[M.Accessor, ...]) -> T.Ty:
 
 def run(stmts: tuple[M.Stmt, ...], model: M.Model, state: State, env: Env) -> Iterator[State]:
     """Every end state of running ``stmts`` from ``state``, in the semantics' order."""
+    return _run(stmts, model.variables, state, env)
+
+
+def _run(stmts: tuple[M.Stmt, ...], variables: tuple[M.Variable, ...], state: State,
+         env: Env) -> Iterator[State]:
     if not stmts:
         yield state
         return
@@ -326,24 +353,24 @@ def run(stmts: tuple[M.Stmt, ...], model: M.Model, state: State, env: Env) -> It
     match s:
         case M.SAssign(var, path, value, sp):
             new = evaluate(value, state, env)
-            var_ty = model.variables[var].ty
+            var_ty = variables[var].ty
             leaf = _leaf_type(var_ty, path)
             if not T.contains(leaf, new):
-                raise EvalError(f"{model.variables[var].name}{_path_text(path, state, env)} = "
+                raise EvalError(f"{variables[var].name}{_path_text(path, state, env)} = "
                                 f"{_show(new)} is outside its type {T.show(leaf)}", sp)
             updated = _update(state[var], path, new, state, env, sp)
-            yield from run(rest, model, state[:var] + (updated,) + state[var + 1:], env)
+            yield from _run(rest, variables, state[:var] + (updated,) + state[var + 1:], env)
         case M.SRequire(cond):
             if evaluate(cond, state, env):
-                yield from run(rest, model, state, env)
+                yield from _run(rest, variables, state, env)
         case M.SIf(cond, then, other):
-            yield from run((then if evaluate(cond, state, env) else other) + rest, model, state, env)
+            yield from _run((then if evaluate(cond, state, env) else other) + rest, variables, state, env)
         case M.SEither(branches):
             for b in branches:
-                yield from run(b + rest, model, state, env)
+                yield from _run(b + rest, variables, state, env)
         case M.SPick(slot, dom, body):
             for v in _domain_values(dom, state, env):
-                yield from run(body + rest, model, state, {**env, slot: v})
+                yield from _run(body + rest, variables, state, {**env, slot: v})
 
 
 def _path_text(path: tuple[M.Accessor, ...], state: State, env: Env) -> str:

@@ -130,7 +130,8 @@ class Name:
 
 @dataclass(frozen=True, slots=True)
 class Unary:
-    """``op`` is ``not`` or ``-``."""
+    """``op`` is ``not`` or ``-``, or, in a liveness property only, the temporal
+    ``always`` or ``eventually``."""
 
     op: str
     arg: Expr
@@ -139,7 +140,8 @@ class Unary:
 
 @dataclass(frozen=True, slots=True)
 class Binary:
-    """``op`` is one of ``=> <=> or and == != < <= > >= in notin | & .. + - * // %``."""
+    """``op`` is one of ``=> <=> or and == != < <= > >= in notin | & .. + - * // %``, or,
+    in a liveness property only, the temporal ``~>`` or ``until``."""
 
     op: str
     left: Expr
@@ -363,22 +365,28 @@ class ActionDecl:
     body: tuple[Stmt, ...]
     fault: bool
     span: Span = _span()
-    fair: bool = False  # ``fair action``: weak fairness, for liveness properties
+    fair: bool = False    # ``fair action``: fairness, for liveness properties
+    strong: bool = False  # ``strong fair action`` (else weak)
+    whole: bool = False   # ``fair any action``: for the action as a whole, not per instance
 
 
 @dataclass(frozen=True, slots=True)
 class LivenessDecl:
-    """``liveness L(p: T) "doc": trigger ~> goal while keep``: for every value of the
-    parameters, whenever ``trigger`` holds, ``goal`` eventually holds on every fair
-    behaviour that keeps ``keep`` true (``keep`` None: no condition)."""
+    """``liveness L(p: T) "doc": formula within K ticks of Tick while keep``: for every
+    value of the parameters, every fair behaviour satisfies the temporal ``formula``
+    (an expression with ``always``, ``eventually``, ``until`` and ``~>``, which are
+    ``Unary`` and ``Binary`` nodes); ``bound`` (``within``, a leads-to only) counts steps,
+    or the steps of action ``tick``; ``keep`` (``while``, a leads-to only) restricts it to
+    the behaviours that keep ``keep`` true (None: no condition)."""
 
     name: str
     params: tuple[Param, ...]
     doc: str | None
-    trigger: Expr
-    goal: Expr
+    formula: Expr
     keep: Expr | None
     span: Span = _span()
+    bound: Expr | None = None
+    tick: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

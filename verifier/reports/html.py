@@ -80,6 +80,10 @@ svg.timeline .msg-halo { fill: none; stroke: #ffffff; stroke-width: 5; stroke-li
 svg.timeline .msg-line { fill: none; stroke: var(--msg); stroke-width: 2; }
 svg.timeline .msg-head { fill: var(--msg); stroke: #ffffff; stroke-width: 1; }
 svg.timeline .ending { fill: none; stroke: var(--bad); stroke-width: 2; }
+svg.timeline .loop-area { fill: #8250df; fill-opacity: 0.07; }
+svg.timeline .loop-line { fill: none; stroke: #8250df; stroke-width: 2; }
+svg.timeline .loop-head { fill: #8250df; }
+svg.timeline .loop-text { font-size: 11px; fill: #8250df; }
 svg.timeline .error-area { fill: #ffebe9; stroke: var(--bad); stroke-width: 1.5; stroke-dasharray: 4 3; }
 svg.timeline .error-text { font-size: 11px; font-weight: 600; fill: var(--bad); text-anchor: middle; }
 .legend { display: flex; flex-wrap: wrap; gap: 6px 16px; list-style: none; padding: 0; margin: 8px 0 0;

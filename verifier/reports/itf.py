@@ -9,7 +9,9 @@ the string ``"none"``: option values are not wrapped (there is no ``Some(x)``), 
 ``{"tag": "None", ...}`` variant is not used: ``itf-py`` cannot decode a variant
 named after a Python keyword.) Each state's ``#meta`` names the action that led to
 it; a step that failed with a runtime error has no state, so it is described in
-the trace's ``#meta`` (``error``, ``failed_action``). See docs/reports.md.
+the trace's ``#meta`` (``error``, ``failed_action``). A lasso (a liveness
+counterexample) has ADR-015's top-level ``loop``: the index of the state the behaviour
+goes back to after the last one. See docs/reports.md.
 """
 
 from __future__ import annotations
@@ -61,7 +63,12 @@ def trace_to_itf(trace: Trace, *, var_names: Sequence[str] | None = None,
             top["failed_action"] = step.label()
             break
         states.append(_state(i, step.state, names, step.label(), step.fault))
-    return {"#meta": top, "vars": names, "states": states}
+    out: dict[str, Any] = {"#meta": top, "vars": names, "states": states}
+    if trace.loop is not None and 0 <= trace.loop < len(states):
+        # a lasso: after the last state the behaviour goes back to state `loop` (ADR-015's
+        # optional field); a behaviour that stays in its last state loops to that state
+        out["loop"] = trace.loop
+    return out
 
 
 def _state(index: int, state: tuple[tuple[str, Value], ...], names: list[str],

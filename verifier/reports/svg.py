@@ -7,12 +7,16 @@ equal labels. A fault is a red diamond on the boundary where it happened, on eve
 lane it names, or a dashed line across all lanes when it names none. A message
 (the spec's ``message`` annotation) is a purple arrow on the boundary of its
 step, from the sender's lane to the receiver's (a small loop for a message to
-itself). A runtime error leaves the last column empty and marks it. Every
+itself). A runtime error leaves the last column empty and marks it. A lasso (a liveness
+counterexample) shades the columns of its loop and draws, under the lanes, an arrow from
+the last column back to the first state of the loop ("repeats forever"), or a loop on
+the last column when the behaviour stays there forever. Every
 spec-originated string passes through ``html.escape`` (text and attributes alike).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from itertools import pairwise
 
@@ -27,6 +31,7 @@ PAD = 8
 CHAR_W = 6.6        # average glyph width at 11-12 px, for fitting labels
 ARROW_SLANT = 16    # a message arrow runs from this far left of its boundary to as far right
 ARROW_HEAD = 9
+LOOP_H = 30         # room under the lanes for a lasso's loop-back arrow
 
 
 def _fit(text: str, width: float) -> str:
@@ -70,6 +75,33 @@ def _arrowhead(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float
     return bx, by, path
 
 
+def _loop_mark(tl: Timeline, x: Callable[[int], float], top: float, bottom: float) -> str:
+    """A lasso: its loop's columns shaded, and the way back under the lanes."""
+    assert tl.loop is not None
+    last = tl.states - 1
+    y = bottom + LOOP_H / 2
+    if tl.stutter:
+        cx = x(last) + COL_W / 2
+        hover = f"the behaviour stays in state {last} forever"
+        path = (f"M{_n(cx - 10)} {_n(bottom)}C{_n(cx - 22)} {_n(y + 10)} {_n(cx + 22)} "
+                f"{_n(y + 10)} {_n(cx + 10)} {_n(bottom)}")
+        _, _, head = _arrowhead(cx + 16, y, cx + 10, bottom)
+        label = (f'<text x="{_n(cx - 26)}" y="{_n(y + 4)}" class="loop-text" '
+                 'text-anchor="end">stays here forever</text>')
+    else:
+        x0, x1 = x(tl.loop) + COL_W / 2, x(last) + COL_W / 2
+        hover = f"after state {last}, the behaviour goes back to state {tl.loop}: repeats forever"
+        path = f"M{_n(x1)} {_n(bottom)}L{_n(x1)} {_n(y)}L{_n(x0)} {_n(y)}L{_n(x0)} {_n(bottom + 4)}"
+        _, _, head = _arrowhead(x0, y, x0, bottom)
+        label = (f'<text x="{_n(x1 + 6)}" y="{_n(y + 13)}" class="loop-text" text-anchor="end">'
+                 f"back to state {tl.loop}: repeats forever</text>")
+    shade = (f'<rect x="{x(tl.loop):g}" y="{top - 5:g}" width="{(last - tl.loop + 1) * COL_W}" '
+             f'height="{bottom - top + 5:g}" class="loop-area"/>')
+    return (f'<g class="loop-mark" data-loop="{tl.loop}" data-stutter="{str(tl.stutter).lower()}">'
+            f"<title>{escape(hover)}</title>{shade}"
+            f'<path d="{path}" class="loop-line"/><path d="{head}" class="loop-head"/>{label}</g>')
+
+
 def _gutter(tl: Timeline) -> int:
     longest = max((len(lane.name) for lane in tl.lanes), default=4)
     return min(160, max(56, int(longest * 7.4) + 2 * PAD))
@@ -87,7 +119,8 @@ def render_timeline(tl: Timeline, colours: Colours, *, anchor: str, title: str,
     gutter = _gutter(tl)
     width = timeline_width(tl)
     lanes_top = HEAD_H + PAD
-    height = lanes_top + len(tl.lanes) * (LANE_H + LANE_GAP) + PAD
+    lanes_bottom = lanes_top + len(tl.lanes) * (LANE_H + LANE_GAP)
+    height = lanes_bottom + PAD + (LOOP_H if tl.loop is not None else 0)
 
     def x(col: int) -> float:
         return gutter + col * COL_W
@@ -160,6 +193,9 @@ def render_timeline(tl: Timeline, colours: Colours, *, anchor: str, title: str,
                            f'fill="{text_colour(fill)}" class="seg-label">{escape(shown)}</text>')
             out.append("</g>")
         out.append("</g>")
+
+    if tl.loop is not None:
+        out.append(_loop_mark(tl, x, lanes_top, lanes_bottom))
 
     # The state that shows the property (violation or witness), outlined.
     last = tl.states - 1

@@ -95,6 +95,10 @@ class Timeline:
     derived_from: str | None     # the variable the lanes came from, if not annotated
     arrows: tuple[ArrowMark, ...] = ()
     values: tuple[Value, ...] = ()  # every label the lanes can show, in the spec's order
+    # a lasso (liveness counterexample): the state column its loop starts at, and whether
+    # the behaviour instead stays in its last state forever
+    loop: int | None = None
+    stutter: bool = False
 
 
 def default_lanes(trace: Trace) -> tuple[tuple[tuple[str, tuple[Value, ...]], ...], str | None]:
@@ -179,6 +183,8 @@ def timeline_of(trace: Trace) -> Timeline:
         derived_from=derived,
         arrows=arrows,
         values=trace.lane_values if trace.lanes else (),
+        loop=trace.loop if trace.loop is not None and 0 <= trace.loop < states else None,
+        stutter=trace.stutter,
     )
 
 

@@ -265,6 +265,10 @@ class Encoder:
                 return SSeq(V.int_const(len(items)), tuple(self.expr(i, st, env, g, errs) for i in items))
             case M.ETypeSet(elem):
                 return type_set(elem)
+            case M.EEnabled(name=name):
+                raise Unsupported(f"`enabled({name}(...))` is not supported by the symbolic "
+                                  "engine (it would need the action's transition relation "
+                                  "inside a state predicate)", e.span)
         raise Unsupported(f"expression {type(e).__name__} is not supported by the symbolic engine",
                           e.span)
 

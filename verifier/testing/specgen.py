@@ -192,3 +192,77 @@ def spec_text(draw: DrawFn, max_vars: int, max_actions: int, faults: bool) -> st
     if g.chance(60):
         lines.append(f"reachable R0: {g.bool_expr([], 2)}")
     return "\n".join(lines) + "\n"
+
+
+# ---- liveness: tiny specs with fairness, fault caps and temporal properties ----------------
+
+_FAIRNESS = ("", "", "fair ", "strong fair ", "fair any ", "strong fair any ")
+
+
+def _temporal(g: _SpecGen, depth: int) -> str:
+    """A temporal formula over small state predicates, every operand parenthesized."""
+    if depth <= 0 or g.chance(25):
+        return f"({g.bool_expr([], 1)})"
+    form = g.draw(below(8))
+    a = _temporal(g, depth - 1)
+    if form == 0:
+        return f"(always {a})"
+    if form == 1:
+        return f"(eventually {a})"
+    if form == 2:
+        return f"(not {a})"
+    b = _temporal(g, depth - 1)
+    op = ("until", "~>", "and", "or", "=>")[form - 3]
+    return f"({a} {op} {b})"
+
+
+@st.composite
+def liveness_spec(draw: DrawFn) -> tuple[str, dict[str, int]]:
+    """A spec of at most a few dozen states (small enough for a brute-force reference)
+    with fair, strong fair and unfair actions, some with a parameter, fault actions
+    under caps, and liveness properties of every form; and its fault caps."""
+    members = ("e0", "e1")
+    kinds: list[_Kind] = [("range", "2"), ("bool",), ("range", "1"), ("enum",), ("range", "3")]
+    vars_ = [(f"v{i}", kinds[draw(below(len(kinds)))]) for i in range(1 + draw(below(3)))]
+    g = _SpecGen(draw, members, vars_)
+    lines = ["enum E { e0, e1 }"]
+    for n, k in vars_:  # every variable starts with a value: few initial states
+        lines.append(_var_decl(g, n, k).split(" = ")[0] + " = " + _initial(g, k))
+    faults: dict[str, int] = {}
+    for i in range(2 + draw(below(2))):
+        fault = not g.chance(80)  # (a draw of 0, what shrinking aims at, is no fault)
+        prefix = "fault " if fault else _FAIRNESS[draw(below(len(_FAIRNESS)))]
+        param = g.pick(["", "", "(p: E)"])
+        locals_ = ["p"] if param else []
+        g.depth_left = 2
+        body = g.block(locals_, "  ", 3)
+        lines += [f"{prefix}action A{i}{param} {{", *body, "}"]
+        if fault:
+            faults[f"A{i}"] = 1 + draw(below(2))
+    for i in range(1 + draw(below(3))):
+        param = "(q: E)" if g.chance(20) else ""
+        q = ["q"] if param else []
+        form = draw(below(6))
+        if form == 0:
+            f = f"{g.bool_expr(q, 1)} ~> {g.bool_expr(q, 1)}"
+            if g.chance(30):
+                f += f" while {g.bool_expr(q, 1)}"
+        elif form == 1:
+            f = f"always eventually ({g.bool_expr(q, 1)})"
+        elif form == 2:
+            f = f"eventually always ({g.bool_expr(q, 1)})"
+        elif form == 3:
+            tick = f" ticks of A{draw(below(2))}" if g.chance(40) else ""
+            f = f"{g.bool_expr(q, 1)} ~> {g.bool_expr(q, 1)} within {draw(below(3))}{tick}"
+        else:
+            f = f"always {_temporal(g, 2)}" if g.chance(50) else f"eventually {_temporal(g, 2)}"
+        lines.append(f"liveness L{i}{param}: {f}")
+    return "\n".join(lines) + "\n", faults
+
+
+def _initial(g: _SpecGen, kind: _Kind) -> str:
+    if kind[0] == "bool":
+        return str(g.pick(["false", "true"]))
+    if kind[0] == "range":
+        return str(g.draw(below(int(kind[1]) + 1)))
+    return str(g.pick(list(g.members)))

@@ -21,12 +21,16 @@ from verifier.lang import model as M
 from verifier.lang import semantics as sem
 
 
-def generate(model: M.Model) -> tuple[str, dict[str, Any]]:
-    """The generated source of ``expand_level`` and its namespace (for tests and ``--dump``)."""
-    g = StmtGen(model)
+def generate(model: M.Model, labels: bool = False) -> tuple[str, dict[str, Any]]:
+    """The generated source of ``expand_level`` and its namespace (for tests and ``--dump``);
+    with ``labels`` it takes one more list, ``labs``, which gets the action instance of
+    each transition (see ``StmtGen``)."""
+    g = StmtGen(model, labels)
     acts = model.actions
-    lines = ["def expand_level(frontier, out, ends, errs, skipped, en, tk):",
+    lines = [f"def expand_level(frontier, out, ends, errs, skipped, en, tk{', labs' if labels else ''}):",
              "    app = out.append", "    mark = ends.append"]
+    if labels:
+        lines.append("    lab = labs.append")
     for a in acts:
         lines.append(f"    x{a.index} = p{a.index} = e{a.index} = 0")
     g.cse = {}
@@ -75,6 +79,7 @@ class CompiledStepper:
         self.source = source
         self._ns = ns
         self._expand = compile_source(source, ns, model.name)["expand_level"]
+        self._labelled: Callable[..., None] | None = None
         self.model = model
         self.monitors = monitors
         self.layout = Layout(model)
@@ -88,13 +93,24 @@ class CompiledStepper:
         self._slow: set[int] = set()
         for i, p in enumerate(monitors):
             try:
-                g = ExprGen(model)
+                g = StmtGen(model)
                 code = self._monitor_code(g, i)
                 self._mons[i] = compile_source(f"def mon(t):\n    return {code}\n", g.ns,
                                                model.name)["mon"]
             except Unsupported:
                 self._slow.add(i)
                 self._mons[i] = self._reference_monitor(p)
+
+    def expand_labelled(self, state: Any) -> list[tuple[int, Any]]:
+        """(instance, target or ``ERROR``) of every transition from ``state`` in order,
+        instances numbered over all actions (``StmtGen``); the coverage counters count."""
+        if self._labelled is None:
+            source, ns = generate(self.model, labels=True)
+            self._labelled = compile_source(source, ns, self.model.name)["expand_level"]
+        out: list[Any] = []
+        labs: list[int] = []
+        self._labelled([state], out, [], [], [], self.enabled, self.taken, labs)
+        return list(zip(labs, out))
 
     def _reference_monitor(self, p: M.Property) -> Callable[[Any], bool]:
         def fires(t: Any) -> bool:
@@ -117,7 +133,7 @@ class CompiledStepper:
         fast = tuple(i for i in monitors if i not in self._slow)
         fn = self._scans.get(fast)
         if fn is None:
-            gen = ExprGen(self.model)
+            gen = StmtGen(self.model)
             body = " or ".join(self._monitor_code(gen, i) for i in fast) or "False"
             src = f"def scan(frontier):\n    return [i for i, t in enumerate(frontier) if {body}]\n"
             fn = self._scans[fast] = compile_source(src, gen.ns, self.model.name)["scan"]
@@ -137,7 +153,7 @@ class CompiledStepper:
         constants; the reference semantics where the code generator does not cover
         ``cond``, or to raise the ``EvalError`` (with its message) of a run-time error."""
         try:
-            gen = ExprGen(self.model)
+            gen = StmtGen(self.model)
             for p, v in binding:
                 gen.subst[p.slot] = repr(gen.crep_value(p.ty, v))
             code = gen.expr(cond)

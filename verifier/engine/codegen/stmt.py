@@ -26,9 +26,53 @@ MAX_INDENT = 4 * 80  # Python allows 100 indentation levels; leave room for the 
 class StmtGen(ExprGen):
     """Statement and action code for one generated function."""
 
-    def __init__(self, model: M.Model) -> None:
+    def __init__(self, model: M.Model, labels: bool = False) -> None:
         super().__init__(model)
         self.fanout = 1  # copies of the code of the path so far made by unrolled picks
+        # with ``labels``, every transition (error ones too) also appends its action
+        # instance's number to ``lab``: the instances of all actions numbered in order
+        # (each action's parameter valuations in ``semantics.param_valuations`` order)
+        self.labels = labels
+        self.first_instance = 0
+
+    def expr(self, e: M.Expr, want: T.Ty | None = None) -> str:
+        """``ExprGen.expr``, and ``enabled(A(args))``, which needs the statements' code."""
+        if isinstance(e, M.EEnabled):
+            return self.enabled(e)
+        return super().expr(e, want)
+
+    def enabled(self, e: M.EEnabled) -> str:
+        """A call of the generated ``_en<action>(s, params...)``: True at the first path of
+        the body that reaches its end, False when none does or one fails first (the
+        transitions before an error count, as in the reference semantics)."""
+        action = self.model.actions[e.action]
+        args = []
+        for p, a in zip(action.params, e.args, strict=True):
+            check_type(p.ty)
+            if not fits(a.ty, p.ty):
+                raise Unsupported("an argument of enabled() that may lie outside its type")
+            args.append(self.expr(a))
+        name = f"_en{e.action}"
+        if name not in self.ns:
+            g = StmtGen(self.model)
+            g.cur = "s"
+            ind = "    "
+            lines = [f"def {name}(s{''.join(f', L{p.slot}' for p in action.params)}):"]
+            for var, cap in e.caps:
+                off, w = g.layout.offsets[var], g.layout.widths[var]
+                lines.append(f"{ind}if (s >> {off}) & {(1 << w) - 1} >= {cap}:")
+                lines.append(f"{ind}    return False")
+            body = g.block(action.body, ind * 3, "break", ["return True"]) or [ind * 3 + "pass"]
+            lines += [f"{ind}try:", f"{ind * 2}while True:", *body, f"{ind * 3}break",
+                      f"{ind}except _Err:", f"{ind * 2}pass", f"{ind}return False", ""]
+            try:
+                code = compile("\n".join(lines), f"<enabled {action.name}>", "exec")
+            except (SyntaxError, RecursionError, MemoryError) as err:
+                raise Unsupported(f"generated code does not compile: {err}") from None
+            exec(code, g.ns)  # generated from the checked IR only, like the level function
+            self.ns[name] = g.ns[name]
+        state = "s" if self.cur == "s" else "t"
+        return f"{name}({', '.join([state, *args])})"
 
     def materialize(self, lines: list[str], ind: str) -> None:
         """Make ``t`` the working copy before the path's first write."""
@@ -305,24 +349,34 @@ class StmtGen(ExprGen):
         tail = [f"t += {1 << self.layout.offsets[c.var]}" for c in counters] + ["app(t)", f"{x} += 1"]
         valuations = [tuple(self.crep_value(p.ty, v) for p, v in zip(a.params, vals))
                       for vals in sem.param_valuations(a)]
+        base = self.first_instance
+        self.first_instance += len(valuations)
         wrap = requires_in_ifs(a.body)
         if len(valuations) <= UNROLL_LIMIT:
-            for vals in valuations:
+            for k, vals in enumerate(valuations):
                 for p, v in zip(a.params, vals):
                     self.subst[p.slot] = repr(v)
-                lines += self.instance(a, ind, "while True:" if wrap else None, tail)
+                lab = [f"lab({base + k})"] if self.labels else []
+                lines += self.instance(a, ind, "while True:" if wrap else None, tail + lab, lab)
             for p in a.params:
                 self.subst.pop(p.slot, None)
         else:
             names = ", ".join(f"L{p.slot}" for p in a.params)
-            header = f"for {names}{',' if len(a.params) == 1 else ''} in {self.const(tuple(valuations))}:"
-            lines += self.instance(a, ind, header, tail)
+            names += "," if len(a.params) == 1 else ""
+            const = self.const(tuple(valuations))
+            if self.labels:
+                header = f"for _k, ({names}) in enumerate({const}, {base}):"
+                lab = ["lab(_k)"]
+            else:
+                header, lab = f"for {names} in {const}:", []
+            lines += self.instance(a, ind, header, tail + lab, lab)
         lines.append(f"{ind}if {x} != p{a.index}:")
         lines.append(f"{ind}    e{a.index} += 1")
         lines.append(f"{ind}    p{a.index} = {x}")
         return lines
 
-    def instance(self, a: M.Action, ind: str, header: str | None, tail: list[str]) -> list[str]:
+    def instance(self, a: M.Action, ind: str, header: str | None, tail: list[str],
+                 lab: list[str]) -> list[str]:
         """One action instance (or the loop over them): an error ends the instance with an
         error transition, after the transitions it already emitted."""
         inner = ind + "    " if header else ind
@@ -333,7 +387,7 @@ class StmtGen(ExprGen):
         if header is not None and header.startswith("while"):
             body.append(inner + "    break")
         may_fail = any(m in ln for ln in body for m in runtime.FAILING)
-        err = [f"errs.append((len(out), {a.index}, ''))", "app(-1)", f"x{a.index} += 1"]
+        err = [f"errs.append((len(out), {a.index}, ''))", "app(-1)", f"x{a.index} += 1", *lab]
         if header is None:
             code = [x[4:] for x in body]
             if not may_fail:

@@ -44,27 +44,26 @@ class Prepared:
 
 def liveness_conditions(props: tuple[M.Liveness, ...]) -> tuple[tuple[M.Expr, tuple[M.Param, ...]], ...]:
     """The conditions the liveness check evaluates on every state, with their parameters."""
+    from verifier.engine.liveness.ltl import atoms
+
     out = []
     for p in props:
         out += [(p.trigger, p.params), (p.goal, p.params)]
         if p.keep is not None:
             out.append((p.keep, p.params))
+        if p.formula is not None:
+            out += [(a, p.params) for a in atoms(p.formula)]
     return tuple(out)
 
 
 def prepare(model: M.Model, monitors: tuple[M.Property, ...],
             conds: tuple[tuple[M.Expr, tuple[M.Param, ...]], ...] = ()) -> Prepared:
-    """The compiled kernel; with ``conds`` when the kernel translates them all, else
-    without (``Prepared.conditions`` says which)."""
+    """The compiled kernel, with a function for each of ``conds`` it translates
+    (``Prepared.conditions`` says which; the others are left to the reference semantics)."""
     from verifier.engine.kernel.module import generate, load
 
     t0 = time.perf_counter()
-    try:
-        src = generate(model, monitors, conds)
-    except Unsupported:
-        if not conds:
-            raise
-        src = generate(model, monitors)  # the liveness check evaluates them itself
+    src = generate(model, monitors, conds)
     kernel = load(src)
-    index = {cond: k for k, (cond, _) in enumerate(conds)} if src.conditions else {}
+    index = {conds[k][0]: k for k in src.conditions}
     return Prepared(kernel, src.layout, src.digest, time.perf_counter() - t0, index)

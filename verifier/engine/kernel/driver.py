@@ -137,7 +137,7 @@ def add_initial(fns, S, P, R, tab, st, init, act, fired, found):  # type: ignore
 
 
 @njit(cache=True, inline="always")
-def absorb(mon, S, P, R, tab, st, i, X, A, KN, base, k, n, ne, taken, enabled, stamp,  # type: ignore[no-untyped-def]
+def absorb(mon, S, P, R, tab, st, i, X, A, KN, base, k, n, ne, amap, taken, enabled, stamp,  # type: ignore[no-untyped-def]
            act, fired, found, record, esrc, edst, eord, eact):
     """Take in the k transitions of state i, rows base..base+k-1 of X (actions in A;
     KN, when not empty, the ids of those already looked up and found, else -1):
@@ -147,9 +147,8 @@ def absorb(mon, S, P, R, tab, st, i, X, A, KN, base, k, n, ne, taken, enabled, s
     tmask = st[TMASK]
     st[TRANSITIONS] += k
     for j in range(k):
-        a = A[base + j]
-        if a < 0:
-            a = -1 - a
+        g = A[base + j]
+        a = amap[-1 - g if g < 0 else g]
         taken[a] += 1
         if stamp[a] != i + 1:
             stamp[a] = i + 1
@@ -157,12 +156,12 @@ def absorb(mon, S, P, R, tab, st, i, X, A, KN, base, k, n, ne, taken, enabled, s
     if k == 0 and st[WANT_DEADLOCK] != 0 and st[DEADLOCK] < 0:
         st[DEADLOCK] = i
     for j in range(k):
-        a = A[base + j]
-        if a < 0:
+        g = A[base + j]
+        if g < 0:
             if st[ERR_STATE] < 0:
                 st[ERR_STATE] = i
                 st[ERR_ORD] = j
-                st[ERR_ACTION] = -1 - a
+                st[ERR_ACTION] = amap[-1 - g]
             continue
         if KN.shape[0] > 0 and KN[base + j] >= 0:
             sid, idx = KN[base + j], -1
@@ -186,13 +185,13 @@ def absorb(mon, S, P, R, tab, st, i, X, A, KN, base, k, n, ne, taken, enabled, s
             esrc[ne] = i
             edst[ne] = sid
             eord[ne] = j
-            eact[ne] = a
+            eact[ne] = g
             ne += 1
     return n, ne
 
 
 @njit(cache=True)
-def run(fns, S, P, R, tab, st, X, A, taken, enabled, stamp, act, fired, found,  # type: ignore[no-untyped-def]
+def run(fns, S, P, R, tab, st, X, A, amap, taken, enabled, stamp, act, fired, found,  # type: ignore[no-untyped-def]
         esrc, edst, eord, eact):
     """Expand frontier rows st[POS]..st[LEVEL_END]-1 (see the module doc)."""
     expand, mon, cons = fns[0], fns[1], fns[2]
@@ -229,8 +228,8 @@ def run(fns, S, P, R, tab, st, X, A, taken, enabled, stamp, act, fired, found,  
         if k == OVF:
             status = GROW_OUT
             break
-        n, ne = absorb(mon, S, P, R, tab, st, i, X, A, NOKN, 0, k, n, ne, taken, enabled, stamp, act,
-                       fired, found, record, esrc, edst, eord, eact)
+        n, ne = absorb(mon, S, P, R, tab, st, i, X, A, NOKN, 0, k, n, ne, amap, taken, enabled, stamp,
+                       act, fired, found, record, esrc, edst, eord, eact)
         pos += 1
         budget -= 1
     st[N] = n

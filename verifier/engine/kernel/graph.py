@@ -30,21 +30,25 @@ def labelled_graph(search: Any) -> LabelledGraph:
     ne = int(st[D.N_EDGES])
     src, dst = a.esrc[:ne].astype(np.int64), a.edst[:ne].astype(np.int64)
     ords, acts = a.eord[:ne].astype(np.int64), a.eact[:ne].astype(np.int64)
-    order = np.lexsort((ords, dst, acts, src))
-    src, dst, ords, acts = src[order], dst[order], ords[order], acts[order]
+    # edges are labelled (action, instance, target), sorted, with their lowest ordinal
+    action = search.amap[acts]
+    instance = acts - np.asarray(search.bases, dtype=np.int64)[action]
+    order = np.lexsort((ords, dst, instance, action, src))
+    src, dst, ords, action, instance = src[order], dst[order], ords[order], action[order], instance[order]
     first = np.ones(ne, dtype=bool)
     if ne:
-        first[1:] = (src[1:] != src[:-1]) | (acts[1:] != acts[:-1]) | (dst[1:] != dst[:-1])
-    src, dst, ords, acts = src[first], dst[first], ords[first], acts[first]
+        first[1:] = (src[1:] != src[:-1]) | (action[1:] != action[:-1]) | \
+            (instance[1:] != instance[:-1]) | (dst[1:] != dst[:-1])
+    src, dst, ords, action, instance = src[first], dst[first], ords[first], action[first], instance[first]
     bounds = np.searchsorted(src, np.arange(n + 1))
-    al, dl, ol = acts.tolist(), dst.tolist(), ords.tolist()
+    al, il, dl, ol = action.tolist(), instance.tolist(), dst.tolist(), ords.tolist()
     succ = []
     ordinal = []
     for i in range(n):
         lo, hi = int(bounds[i]), int(bounds[i + 1])
-        pairs = tuple(zip(al[lo:hi], dl[lo:hi]))
-        succ.append(pairs)
-        ordinal.append(dict(zip(pairs, ol[lo:hi])))
+        edges = tuple(zip(al[lo:hi], il[lo:hi], dl[lo:hi]))
+        succ.append(edges)
+        ordinal.append(dict(zip(edges, ol[lo:hi])))
     return LabelledGraph(tuple(range(n)), tuple(range(search.n_initial)), tuple(succ), tuple(ordinal))
 
 

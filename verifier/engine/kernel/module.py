@@ -39,7 +39,7 @@ class Source:
     text: str
     layout: KernelLayout
     digest: str
-    conditions: int = 0  # entry points lv0.. for conditions on one state
+    conditions: tuple[int, ...] = ()  # the entry points lv<k> for conditions on one state
 
 
 Condition = tuple[M.Expr, tuple[M.Param, ...]]
@@ -58,12 +58,12 @@ def generate(model: M.Model, monitors: tuple[M.Property, ...], conds: tuple[Cond
         gen.expand()
         gen.monitors(monitors)
         gen.constraints()
-        gen.conditions(conds)
+        done = gen.conditions(conds)
     except RecursionError:
         raise Unsupported("expressions nested too deeply for generated code") from None
     text = HEADER + "\n\n" + "\n\n\n".join(gen.functions) + "\n"
     digest = hashlib.sha256(f"{_toolchain()}\n{text}".encode()).hexdigest()[:24]
-    return Source(text, layout, digest, len(conds))
+    return Source(text, layout, digest, done)
 
 
 def _toolchain() -> str:
@@ -91,7 +91,7 @@ class Kernel:
     """A model's compiled functions (``fns`` for the driver) and what it cost."""
 
     fns: tuple[Any, Any, Any]
-    conditions: tuple[Any, ...]   # lv0.. (``generate``'s conds)
+    conditions: dict[int, Any]   # lv<k> (``generate``'s conds that have one)
     engine: Any            # the LLVM execution engine that owns the machine code
     compile_seconds: float
     cached: bool
@@ -160,6 +160,5 @@ def load(src: Source) -> Kernel:
     fns = (_Native(engine.get_function_address("expand"), sigs.SIG_EXPAND),
            _Native(engine.get_function_address("mon"), sigs.SIG_MON),
            _Native(engine.get_function_address("cons"), sigs.SIG_CONS))
-    conds = tuple(_Native(engine.get_function_address(f"lv{k}"), sigs.SIG_PRED)
-                  for k in range(src.conditions))
+    conds = {k: _Native(engine.get_function_address(f"lv{k}"), sigs.SIG_PRED) for k in src.conditions}
     return Kernel(fns, conds, engine, time.perf_counter() - t0, cached)

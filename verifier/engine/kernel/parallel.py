@@ -50,7 +50,7 @@ from verifier.engine.kernel.driver import (
 
 @njit(cache=True, parallel=True)
 def _expand_chunks(fns, S, tab, tmask, lo, hi, XS, AS, KS, counts, offs, stops, has_cons,  # type: ignore[no-untyped-def]
-                   taken2, enabled2, stamp2, firsts, want_deadlock):
+                   amap, taken2, enabled2, stamp2, firsts, want_deadlock):
     """Worker t expands states of its chunk of lo..hi-1 into XS[t] (actions AS[t], the
     id of each successor already seen in KS[t], else -1): counts[i - lo] transitions at
     offs[i - lo] (-1: not expanded, a constraint); stops[t]: the first state it did not
@@ -79,15 +79,16 @@ def _expand_chunks(fns, S, tab, tmask, lo, hi, XS, AS, KS, counts, offs, stops, 
             if k == 0 and want_deadlock and firsts[t, 0] < 0:
                 firsts[t, 0] = i
             for j in range(pos, pos + k):
-                act = AS[t, j]
-                if act < 0:
+                g = AS[t, j]
+                if g < 0:
                     KS[t, j] = -1
-                    act = -1 - act
+                    act = amap[-1 - g]
                     if firsts[t, 1] < 0:
                         firsts[t, 1] = i
                         firsts[t, 2] = j - pos
                         firsts[t, 3] = act
                 else:
+                    act = amap[g]
                     KS[t, j] = lookup(S, tab, tmask, XS[t], j, words)[0]
                 taken2[t, act] += 1
                 if stamp2[t, act] != i + 1:
@@ -126,8 +127,8 @@ def _take_in(S, P, R, tab, st, i, X, A, KN, base, k, n, ne, record, esrc, edst, 
     tmask = st[TMASK]
     st[TRANSITIONS] += k
     for j in range(k):
-        a = A[base + j]
-        if a < 0:
+        g = A[base + j]
+        if g < 0:
             continue
         sid = KN[base + j]
         if sid < 0:
@@ -147,14 +148,14 @@ def _take_in(S, P, R, tab, st, i, X, A, KN, base, k, n, ne, record, esrc, edst, 
             esrc[ne] = i
             edst[ne] = sid
             eord[ne] = j
-            eact[ne] = a
+            eact[ne] = g
             ne += 1
     return n, ne
 
 
 @njit(cache=True)
 def run_parallel(fns, S, P, R, tab, st, XS, AS, KS, counts, offs, stops, hits, scratch,  # type: ignore[no-untyped-def]
-                 taken2, enabled2, stamp2, firsts, taken, enabled, act, found, esrc, edst, eord, eact):
+                 amap, taken2, enabled2, stamp2, firsts, taken, enabled, act, found, esrc, edst, eord, eact):
     """Expand frontier rows st[POS].. up to st[BUDGET] states (at most st[LEVEL_END]) on
     XS.shape[0] workers, then take them in; the caller made room in S, the table and the
     edge arrays for every buffer row."""
@@ -164,7 +165,7 @@ def run_parallel(fns, S, P, R, tab, st, XS, AS, KS, counts, offs, stops, hits, s
     taken2[:, :] = 0
     enabled2[:, :] = 0
     _expand_chunks(fns, S, tab, st[TMASK], lo, hi, XS, AS, KS, counts, offs, stops, st[HAS_CONS] != 0,
-                   taken2, enabled2, stamp2, firsts, st[WANT_DEADLOCK] != 0)
+                   amap, taken2, enabled2, stamp2, firsts, st[WANT_DEADLOCK] != 0)
     n0 = st[N]
     n = n0
     ne = st[N_EDGES]

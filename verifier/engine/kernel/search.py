@@ -21,6 +21,7 @@ from verifier.engine.kernel import driver as D
 from verifier.engine.kernel.layout import KernelLayout, Leaf
 from verifier.engine.kernel.module import Kernel
 from verifier.engine.options import CheckOptions
+from verifier.engine.stepper import instance_bases
 from verifier.lang import model as M
 from verifier.lang import semantics as sem
 
@@ -65,6 +66,11 @@ class KernelSearch:
         self.opts = opts
         self.record_edges = record_edges
         na = len(model.actions)
+        bases = instance_bases(model)
+        # each instance number's action (the kernel labels transitions by instance)
+        self.amap = np.array([a for a in range(na) for _ in range(bases[a + 1] - bases[a])] or [0],
+                             dtype=np.int64)
+        self.bases = bases
         self.taken = np.zeros(max(1, na), dtype=np.int64)
         self.enabled = np.zeros(max(1, na), dtype=np.int64)
         self.stamp = np.zeros(max(1, na), dtype=np.int64)
@@ -241,7 +247,7 @@ class KernelSearch:
         cap = self.opts.graph_max_nodes
         if cap is not None:
             return n > cap
-        from verifier.engine.liveness import memory_budget
+        from verifier.engine.liveness.check import memory_budget
 
         budget, why = memory_budget(self.opts)
         if budget is not None and rss_mb() > budget:
@@ -260,7 +266,7 @@ class KernelSearch:
         """One driver call: one worker, or several (``parallel.py``)."""
         a, st, fns = self.arr, self.st, self.kernel.fns
         if self.workers == 1:
-            return int(D.run(fns, a.S, a.P, a.R, a.tab, st, a.X, a.A, self.taken, self.enabled,
+            return int(D.run(fns, a.S, a.P, a.R, a.tab, st, a.X, a.A, self.amap, self.taken, self.enabled,
                              self.stamp, self.act, self.fired, self.found, a.esrc, a.edst, a.eord, a.eact))
         from verifier.engine.kernel.parallel import buffers, counters, run_parallel
 
@@ -279,7 +285,7 @@ class KernelSearch:
         if self.per_worker is None:
             self.per_worker = counters(self.workers, len(self.model.actions))
         return int(run_parallel(fns, a.S, a.P, a.R, a.tab, st, self.XS, self.AS, self.KS, self.counts,
-                                self.offs, self.stops, self.hits, self.scratch, *self.per_worker,
+                                self.offs, self.stops, self.hits, self.scratch, self.amap, *self.per_worker,
                                 self.taken, self.enabled, self.act, self.found, a.esrc, a.edst, a.eord,
                                 a.eact))
 

@@ -3,7 +3,7 @@
 Every path through an action body is a chain of generated functions in continuation
 style: a function runs the statements of one path segment on the working words
 ``t0..t<W-1>`` (its arguments) and either ends the path (writes the target state into
-row ``n`` of the output ``O``, its action into ``A[n]``, and returns ``n + 1``), or calls
+row ``n`` of the output ``O``, its instance number into ``A[n]``, and returns ``n + 1``), or calls
 the function of the next segment. ``require`` that fails returns ``n`` (no
 transition); a run-time error returns ``-1 - n`` (the transitions before it stay);
 ``either`` calls one function per branch and ``pick`` one per value, all sharing the
@@ -11,7 +11,8 @@ function of the statements after them, so the reference semantics' order of
 transitions (``verifier/semantics.py``) is kept and no code is copied.
 
 ``expand`` runs every action instance in order (parameter values in canonical order,
-fault actions skipped at their cap) and marks an error transition with ``A[n] = -1 - a``.
+fault actions skipped at their cap) and marks an error transition with ``A[n] = -1 - g``
+(``g``: the instance's number, ``engine.stepper.instance_bases``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from verifier.engine.kernel.emit import PROBE, Loc, lit, mask
 from verifier.engine.kernel.expr import ExprGen
 from verifier.engine.kernel.layout import KernelLayout, Leaf, WideMap, WideRecord
 from verifier.engine.kernel.values import UNSET, Bounds, Unsupported, conjuncts, free_slots, is_composite
+from verifier.engine.stepper import instance_bases
 from verifier.lang import model as M
 from verifier.lang import typesys as T
 
@@ -49,11 +51,12 @@ class StmtGen(ExprGen):
         self.action = 0
         self.words = ", ".join(f"t{i}" for i in range(layout.words))
         self.scopes: dict[str, list[int]] = {}  # per path function: the names it takes
+        self.bases = instance_bases(model)
 
     # -- functions
     def args(self, scope: list[int] | None = None) -> str:
         extra = "".join(f", L{s}" for s in (self.scope if scope is None else scope))
-        return f"O, A, rows, n, {self.words}{extra}"
+        return f"O, A, rows, n, g, {self.words}{extra}"
 
     def function(self, stmts: tuple[M.Stmt, ...], k: str | None, extra: tuple[int, ...] = ()) -> str:
         """A new function running ``stmts`` then continuing with ``k`` (None: the end of
@@ -87,7 +90,7 @@ class StmtGen(ExprGen):
         words = self.layout.words
         for i in range(words):
             self.emit(f"O[n * {words} + {i}] = t{i}" if words > 1 else f"O[n] = t{i}")
-        self.emit(f"A[n] = {self.action}")
+        self.emit("A[n] = g")
         self.emit("return n + 1")
 
     # -- blocks
@@ -286,7 +289,7 @@ class StmtGen(ExprGen):
             for i in range(self.layout.words):
                 self.emit(f"t{i} = S[{i}]")
             self.block(body, None)
-            self.functions.append("\n".join(["@njit(cache=True)", f"def {name}(S, O, A, rows, n{params}):",
+            self.functions.append("\n".join(["@njit(cache=True)", f"def {name}(S, O, A, rows, n, g{params}):",
                                              *self.out]))
         finally:
             self.out, self.ind, self.scope, self.fail = saved
@@ -318,7 +321,8 @@ class StmtGen(ExprGen):
                 name = self.instance(a, _without(a.body, hoisted))
                 self.memo = memo
                 args = "".join(f", L{p.slot}" for p in a.params)
-                self.emit(f"m = {name}(S, O, A, rows, n{args})")
+                self.emit(f"g = {self.instance_number(a)}")
+                self.emit(f"m = {name}(S, O, A, rows, n, g{args})")
                 self.emit("if m >= 0:")
                 self.emit("    n = m")
                 self.emit(f"elif m == {OVF}:")
@@ -327,7 +331,7 @@ class StmtGen(ExprGen):
                 self.emit("    n = -1 - m")
                 self.emit("    if n >= rows:")
                 self.emit(f"        return {OVF}")
-                self.emit(f"    A[n] = {-1 - a.index}")
+                self.emit("    A[n] = -1 - g")
                 self.emit("    n += 1")
         self.emit("return n")
         assert self.memo is not None
@@ -335,6 +339,19 @@ class StmtGen(ExprGen):
         self.memo = None
         self.functions.append("\n".join(["@njit(cache=True)", "def expand(S, O, rows, A):",
                                          *inits, *self.out]))
+
+    def instance_number(self, a: M.Action) -> str:
+        """Code of the instance's number: the action's first (``instance_bases``) plus the
+        position of the parameters' values in ``semantics.param_valuations`` order (the
+        first parameter varying slowest)."""
+        terms = [str(self.bases[a.index])]
+        radix = 1
+        for p in reversed(a.params):
+            if radix:
+                terms.append(f"{self.index_of(p.ty, f'L{p.slot}')} * {radix}" if radix > 1
+                             else self.index_of(p.ty, f"L{p.slot}"))
+            radix *= T.size(p.ty)
+        return " + ".join(terms)
 
     def guard_conjuncts(self, a: M.Action) -> list[tuple[tuple[int, int], M.Expr, int]]:
         """The conjuncts of the requires that open an action's body, each with the last
@@ -395,16 +412,24 @@ class StmtGen(ExprGen):
                                          *inits, *self.out]))
         return name
 
-    def conditions(self, conds: tuple[tuple[M.Expr, tuple[M.Param, ...]], ...]) -> None:
+    def conditions(self, conds: tuple[tuple[M.Expr, tuple[M.Param, ...]], ...]) -> tuple[int, ...]:
         """Entry points ``lv<k>(S, P)``: condition k in the state at S, its parameters'
-        values at P (1 true, 0 false, -1 a run-time error), for the liveness check."""
+        values at P (1 true, 0 false, -1 a run-time error), for the liveness check; the
+        ks done (a condition without a kernel translation is left to the reference
+        semantics)."""
+        done = []
         for k, (cond, params) in enumerate(conds):
-            pred = self.predicate(f"_l{k}", cond, params)
+            try:
+                pred = self.predicate(f"_l{k}", cond, params)
+            except Unsupported:
+                continue
+            done.append(k)
             lines = [f"    t{i} = S[{i}]" for i in range(self.layout.words)]
             lines += [f"    L{p.slot} = P[{j}]" for j, p in enumerate(params)]
             extra = "".join(f", L{p.slot}" for p in params)
             lines.append(f"    return {pred}({self.words}{extra})")
             self.functions.append("\n".join(["@njit(cache=True)", f"def lv{k}(S, P):", *lines]))
+        return tuple(done)
 
     def monitors(self, monitors: tuple[M.Property, ...]) -> None:
         """The monitor scan: ``fired[j] = 1`` for each active monitor ``j`` that fires."""

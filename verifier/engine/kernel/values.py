@@ -376,6 +376,11 @@ def free_slots(e: M.Expr) -> frozenset[int]:
             return free_slots(dom) | (inner - {slot})
         case M.EMapComp(slot, body):
             return free_slots(body) - {slot}
+        case M.EEnabled(args=args):
+            found_args: frozenset[int] = frozenset()
+            for a in args:
+                found_args |= free_slots(a)
+            return found_args
     found: frozenset[int] = frozenset()
     for child in _children(e):
         found |= free_slots(child)

@@ -67,7 +67,7 @@ def _int(v: int) -> str:
 # Binding strength, loosest first, as in the grammar.
 EXPR, IMPLIES, OR, AND, NOT, CMP, UNION, INTER, RANGE, SUM, PROD, NEG, POSTFIX, ATOM = range(14)
 
-_LEVEL = {"=>": IMPLIES, "<=>": IMPLIES, "or": OR, "and": AND,
+_LEVEL = {"=>": IMPLIES, "<=>": IMPLIES, "~>": IMPLIES, "until": IMPLIES, "or": OR, "and": AND,
           "==": CMP, "!=": CMP, "<": CMP, "<=": CMP, ">": CMP, ">=": CMP, "in": CMP, "notin": CMP,
           "|": UNION, "&": INTER, "..": RANGE, "+": SUM, "-": SUM, "*": PROD, "//": PROD, "%": PROD}
 _LEFT_ASSOC = {OR, AND, UNION, INTER, SUM, PROD}
@@ -86,7 +86,7 @@ def level(e: S.Expr) -> int:
                 raise ValueError(f"unknown operator {op!r}")
             return _LEVEL[op]
         case S.Unary(op):
-            return NOT if op == "not" else NEG
+            return NEG if op == "-" else NOT
         case S.Index() | S.Field():
             return POSTFIX
     return ATOM
@@ -104,8 +104,8 @@ def _expr(e: S.Expr, need: int = EXPR) -> Doc:
             return "none"
         case S.Name(n):
             return _name(n)
-        case S.Unary("not", arg):
-            return ["not ", _expr(arg, NOT)]
+        case S.Unary("not" | "always" | "eventually" as op, arg):
+            return [op, " ", _expr(arg, NOT)]
         case S.Unary("-", arg):
             nested = isinstance(arg, S.Unary) and arg.op == "-"
             return ["- " if nested else "-", _expr(arg, NEG)]
@@ -190,8 +190,8 @@ def _binary(e: S.Binary) -> Doc:
             ops.append("=>")
             node = node.right
         operands.append(_expr(node, AND))
-    else:  # <=>, comparisons, membership: not associative
-        need = AND if e.op == "<=>" else lv + 1
+    else:  # <=>, ~>, until, comparisons, membership: not associative
+        need = AND if e.op == "<=>" else OR if lv == IMPLIES else lv + 1
         operands = [_expr(e.left, need), _expr(e.right, need)]
         ops = [e.op]
     rest: list[Doc] = []
@@ -404,7 +404,11 @@ class _Printer:
             case S.ActionDecl(n, params, body, fault):
                 if fault and d.fair:
                     raise ValueError("an action cannot be both `fault` and `fair`")
-                kind = "fault action " if fault else "fair action " if d.fair else "action "
+                if (d.strong or d.whole) and not d.fair:
+                    raise ValueError("`strong` and `any` qualify `fair`")
+                kind = "fault action " if fault else "action "
+                if d.fair:
+                    kind = ("strong " if d.strong else "") + "fair " + ("any " if d.whole else "") + kind
                 head = [kind, _name(n)]
                 if params:
                     head.append(_params(params))
@@ -422,7 +426,7 @@ class _Printer:
                 return _assigned(head, ":", cond)
             case S.LaneDecl(var, dom, label):
                 return _assigned(["lane ", _name(var), " in ", _name(dom)], ":", label)
-            case S.LivenessDecl(n, params, doc, trigger, goal, keep):
+            case S.LivenessDecl(n, params, doc, formula, keep):
                 head = ["liveness ", _name(n)]
                 if params:
                     head.append(_params(params))
@@ -431,7 +435,17 @@ class _Printer:
                         raise ValueError(f"a description cannot hold a quote or a newline: {doc!r}")
                     head.append(f' "{doc}"')
                 # conditionals, lets and quantifiers are parenthesized around `~>` and `while`
-                leads: list[Doc] = [_expr(trigger, IMPLIES), " ~>", Line(), _expr(goal, IMPLIES)]
+                leads: list[Doc]
+                if isinstance(formula, S.Binary) and formula.op == "~>":
+                    leads = [_expr(formula.left, OR), " ~>", Line(), _expr(formula.right, OR)]
+                else:
+                    leads = [_expr(formula, IMPLIES)]
+                if d.bound is not None:
+                    leads += [Line(), "within ", _expr(d.bound, SUM)]
+                    if d.tick is not None:
+                        leads += [" ticks of ", _name(d.tick)]
+                elif d.tick is not None:
+                    raise ValueError("a tick action needs a bound")
                 if keep is not None:
                     leads += [Line(), "while ", _expr(keep, IMPLIES)]
                 if doc is not None:
