@@ -17,9 +17,10 @@ to Python when the level is done, its work budget is spent, or an array needs ro
 
 from __future__ import annotations
 
+import llvmlite.ir as llvm_ir
 import numpy as np
 from numba import njit
-from numba.core import types
+from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 from verifier.engine.kernel import sigs
@@ -67,10 +68,33 @@ def hash_row(R, i, words):  # type: ignore[no-untyped-def]
     return h
 
 
+@intrinsic
+def prefetch(typingctx, arr, i):  # type: ignore[no-untyped-def]
+    """Ask the processor to bring ``arr[i]`` (1-D) or row ``i`` (2-D) into the cache:
+    a hint that lets several lookups' memory accesses overlap."""
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        a = context.make_array(signature.args[0])(context, builder, value=args[0])
+        stride = builder.extract_value(a.strides, 0)
+        item = context.get_constant(types.intp, signature.args[0].dtype.bitwidth // 8)
+        ptr = builder.gep(a.data, [builder.mul(args[1], builder.sdiv(stride, item))])
+        i8p = llvm_ir.IntType(8).as_pointer()
+        i32 = llvm_ir.IntType(32)
+        fnty = llvm_ir.FunctionType(llvm_ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+    return types.void(arr, types.int64), codegen
+
+
 @njit(cache=True)
 def lookup(S, tab, tmask, X, j, words):  # type: ignore[no-untyped-def]
     """(id of the state X[j] in the table, or -1, and the free slot where it goes)."""
-    idx = hash_row(X, j, words) & tmask
+    return lookup_at(S, tab, tmask, X, j, words, hash_row(X, j, words) & tmask)
+
+
+@njit(cache=True, inline="always")
+def lookup_at(S, tab, tmask, X, j, words, idx):  # type: ignore[no-untyped-def]
+    """``lookup`` starting at slot ``idx`` (the state's hash, masked)."""
     while True:
         v = tab[idx]
         if v == 0:
@@ -137,7 +161,7 @@ def add_initial(fns, S, P, R, tab, st, init, act, fired, found):  # type: ignore
 
 
 @njit(cache=True, inline="always")
-def absorb(mon, S, P, R, tab, st, i, X, A, KN, base, k, n, ne, amap, taken, enabled, stamp,  # type: ignore[no-untyped-def]
+def absorb(mon, S, P, R, tab, st, i, X, A, KN, H, base, k, n, ne, amap, taken, enabled, stamp,  # type: ignore[no-untyped-def]
            act, fired, found, record, esrc, edst, eord, eact):
     """Take in the k transitions of state i, rows base..base+k-1 of X (actions in A;
     KN, when not empty, the ids of those already looked up and found, else -1):
@@ -155,6 +179,19 @@ def absorb(mon, S, P, R, tab, st, i, X, A, KN, base, k, n, ne, amap, taken, enab
             enabled[a] += 1
     if k == 0 and st[WANT_DEADLOCK] != 0 and st[DEADLOCK] < 0:
         st[DEADLOCK] = i
+    # the lookups' memory accesses overlap: the table slots of every successor are
+    # fetched first, then the state rows they point at, then each is looked up in turn
+    known = KN.shape[0] > 0
+    for j in range(k):
+        if A[base + j] >= 0 and not (known and KN[base + j] >= 0):
+            h = hash_row(X, base + j, words) & tmask
+            H[j] = h
+            prefetch(tab, h)
+    for j in range(k):
+        if A[base + j] >= 0 and not (known and KN[base + j] >= 0):
+            v = tab[H[j]]
+            if v != 0:
+                prefetch(S, v - 1)
     for j in range(k):
         g = A[base + j]
         if g < 0:
@@ -163,10 +200,10 @@ def absorb(mon, S, P, R, tab, st, i, X, A, KN, base, k, n, ne, amap, taken, enab
                 st[ERR_ORD] = j
                 st[ERR_ACTION] = amap[-1 - g]
             continue
-        if KN.shape[0] > 0 and KN[base + j] >= 0:
+        if known and KN[base + j] >= 0:
             sid, idx = KN[base + j], -1
         else:
-            sid, idx = lookup(S, tab, tmask, X, base + j, words)
+            sid, idx = lookup_at(S, tab, tmask, X, base + j, words, H[j])
         if sid < 0 and n == st[MAX_STATES]:
             # the state limit: the first MAX_STATES states are kept, the rest of the
             # level is still expanded (its transitions, coverage and errors count)
@@ -191,7 +228,7 @@ def absorb(mon, S, P, R, tab, st, i, X, A, KN, base, k, n, ne, amap, taken, enab
 
 
 @njit(cache=True)
-def run(fns, S, P, R, tab, st, X, A, amap, taken, enabled, stamp, act, fired, found,  # type: ignore[no-untyped-def]
+def run(fns, S, P, R, tab, st, X, A, H, amap, taken, enabled, stamp, act, fired, found,  # type: ignore[no-untyped-def]
         esrc, edst, eord, eact):
     """Expand frontier rows st[POS]..st[LEVEL_END]-1 (see the module doc)."""
     expand, mon, cons = fns[0], fns[1], fns[2]
@@ -228,7 +265,7 @@ def run(fns, S, P, R, tab, st, X, A, amap, taken, enabled, stamp, act, fired, fo
         if k == OVF:
             status = GROW_OUT
             break
-        n, ne = absorb(mon, S, P, R, tab, st, i, X, A, NOKN, 0, k, n, ne, amap, taken, enabled, stamp,
+        n, ne = absorb(mon, S, P, R, tab, st, i, X, A, NOKN, H, 0, k, n, ne, amap, taken, enabled, stamp,
                        act, fired, found, record, esrc, edst, eord, eact)
         pos += 1
         budget -= 1

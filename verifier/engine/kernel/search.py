@@ -39,6 +39,7 @@ class Arrays:
     tab: Any
     X: Any
     A: Any
+    H: Any
     esrc: Any
     edst: Any
     eord: Any
@@ -84,10 +85,9 @@ class KernelSearch:
         self.workers = max(1, opts.workers)
         if self.workers > 1:  # each worker's successor buffer, and per-call bookkeeping
             self.XS = np.zeros((self.workers, 0, 1), dtype=np.int64)
-            self.AS = np.zeros((self.workers, 0), dtype=np.int64)
-            self.counts = np.zeros(0, dtype=np.int64)
-            self.offs = np.zeros(0, dtype=np.int64)
+            self.KE = np.zeros((self.workers, 0, 4), dtype=np.int64)
             self.stops = np.zeros(self.workers, dtype=np.int64)
+            self.meta = np.zeros((self.workers, 7), dtype=np.int64)
         self.per_worker: tuple[Any, ...] | None = None
         self.n_initial = 0
         self.memory_budget: float | None = None
@@ -122,6 +122,7 @@ class KernelSearch:
             S=np.zeros((cap, words), dtype=np.int64), P=np.zeros(cap, dtype=np.int32),
             R=np.zeros(cap, dtype=np.uint16), tab=D.new_table(tcap),
             X=np.zeros((rows, words), dtype=np.int64), A=np.zeros(rows, dtype=np.int64),
+            H=np.zeros(rows, dtype=np.int64),
             esrc=np.zeros(1 << 12 if self.record_edges else 0, dtype=np.int32),
             edst=np.zeros(1 << 12 if self.record_edges else 0, dtype=np.int32),
             eord=np.zeros(1 << 12 if self.record_edges else 0, dtype=np.int32),
@@ -167,6 +168,7 @@ class KernelSearch:
                 a.R = a.R.astype(np.uint32)
             a.X = np.zeros((rows, self.layout.words), dtype=np.int64)
             a.A = np.zeros(rows, dtype=np.int64)
+            a.H = np.zeros(rows, dtype=np.int64)
         elif status == D.GROW_EDGES:
             need = int(st[D.N_EDGES]) + room
             cap = max(need, a.esrc.shape[0] * 2)
@@ -266,26 +268,25 @@ class KernelSearch:
         """One driver call: one worker, or several (``parallel.py``)."""
         a, st, fns = self.arr, self.st, self.kernel.fns
         if self.workers == 1:
-            return int(D.run(fns, a.S, a.P, a.R, a.tab, st, a.X, a.A, self.amap, self.taken, self.enabled,
+            return int(D.run(fns, a.S, a.P, a.R, a.tab, st, a.X, a.A, a.H, self.amap, self.taken, self.enabled,
                              self.stamp, self.act, self.fired, self.found, a.esrc, a.edst, a.eord, a.eact))
         from verifier.engine.kernel.parallel import buffers, counters, run_parallel
 
-        room = self.workers * a.X.shape[0]  # every buffer row may be a new state and an edge
-        for status in (D.GROW_STATES, D.GROW_TABLE, D.GROW_EDGES):
+        rows = a.X.shape[0]
+        record = bool(st[D.RECORD_EDGES])
+        # every buffer row may be a new state, and an edge; known edges have their own rows
+        for status, room in ((D.GROW_STATES, self.workers * rows), (D.GROW_TABLE, self.workers * rows),
+                             (D.GROW_EDGES, 3 * self.workers * rows)):
             while self._short(status, room):
                 self._grow(status, room)
         a = self.arr
-        batch = int(st[D.BUDGET])
-        if self.counts.shape[0] < batch:
-            self.counts = np.zeros(batch, dtype=np.int64)
-            self.offs = np.zeros(batch, dtype=np.int64)
-        if self.XS.shape[1] != a.X.shape[0]:  # the one-worker buffer grew: so do the workers'
-            self.XS, self.AS, self.KS, self.hits, self.scratch = buffers(
-                self.workers, a.X.shape[0], self.layout.words, len(self.monitors))
+        if self.XS.shape[1] != rows or (record and self.KE.shape[1] != 2 * rows):
+            self.XS, self.AS, self.IS, self.HS, self.KE, self.hits, self.scratch = buffers(
+                self.workers, rows, self.layout.words, len(self.monitors), record)
         if self.per_worker is None:
             self.per_worker = counters(self.workers, len(self.model.actions))
-        return int(run_parallel(fns, a.S, a.P, a.R, a.tab, st, self.XS, self.AS, self.KS, self.counts,
-                                self.offs, self.stops, self.hits, self.scratch, self.amap, *self.per_worker,
+        return int(run_parallel(fns, a.S, a.P, a.R, a.tab, st, self.XS, self.AS, self.IS, self.HS, self.KE,
+                                self.stops, self.meta, self.hits, self.scratch, self.amap, *self.per_worker,
                                 self.taken, self.enabled, self.act, self.found, a.esrc, a.edst, a.eord,
                                 a.eact))
 
