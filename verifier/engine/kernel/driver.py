@@ -306,3 +306,166 @@ def truth_all(fn, S, n, P, out):  # type: ignore[no-untyped-def]
         if r < 0:
             errors += 1
     return errors
+
+
+# ---- one-word states: the table holds the states themselves ------------------------------
+#
+# When a state is one word below 2**63, the seen-set can hold the states themselves
+# (``keys``, -1 = empty): a lookup then touches one cache line, not a slot and a state
+# row. The ids of the slots (``tid``) are kept only when the search records edges.
+
+EMPTY = -1
+
+
+@njit(cache=True, inline="always")
+def lookup_key(keys, tmask, key, idx):  # type: ignore[no-untyped-def]
+    """(whether ``key`` is in the table, and its slot or the free slot for it), starting
+    at slot ``idx``."""
+    while True:
+        v = keys[idx]
+        if v == EMPTY:
+            return False, idx
+        if v == key:
+            return True, idx
+        idx = (idx + 1) & tmask
+
+
+@njit(cache=True)
+def rehash_keys(S, n, keys, tid):  # type: ignore[no-untyped-def]
+    """Fill the empty key table with the states 0..n-1 (and their ids, when kept)."""
+    tmask = keys.shape[0] - 1
+    ids = tid.shape[0] > 0
+    for sid in range(n):
+        idx = hash_row(S, sid, 1) & tmask
+        while keys[idx] != EMPTY:
+            idx = (idx + 1) & tmask
+        keys[idx] = S[sid, 0]
+        if ids:
+            tid[idx] = sid
+
+
+@njit(cache=True)
+def add_initial_keys(fns, S, P, R, keys, tid, st, init, act, fired, found):  # type: ignore[no-untyped-def]
+    """``add_initial`` for the key table."""
+    tmask = st[TMASK]
+    n = st[N]
+    mon = fns[1]
+    ids = tid.shape[0] > 0
+    for j in range(init.shape[0]):
+        key = init[j, 0]
+        there, idx = lookup_key(keys, tmask, key, hash_row(init, j, 1) & tmask)
+        if there:
+            continue
+        if n == st[MAX_STATES]:
+            st[OVER] = 1
+            break
+        S[n, 0] = key
+        keys[idx] = key
+        if ids:
+            tid[idx] = n
+        P[n] = -1
+        R[n] = j
+        n += 1
+        _monitor(mon, S, n - 1, st, act, fired, found)
+    added = n - st[N]
+    st[N] = n
+    return added
+
+
+@njit(cache=True)
+def run_keys(fns, S, P, R, keys, tid, st, X, A, H, amap, taken, enabled, stamp, act, fired,  # type: ignore[no-untyped-def]
+             found, esrc, edst, eord, eact):
+    """``run`` for one-word states in the key table (one worker)."""
+    expand, mon, cons = fns[0], fns[1], fns[2]
+    n = st[N]
+    pos = st[POS]
+    end = st[LEVEL_END]
+    budget = st[BUDGET]
+    rows = X.shape[0]
+    cap = S.shape[0]
+    tlimit = st[TLIMIT]
+    tmask = st[TMASK]
+    ecap = esrc.shape[0]
+    ne = st[N_EDGES]
+    record = st[RECORD_EDGES] != 0
+    status = DONE
+    while pos < end:
+        if budget <= 0:
+            status = BUDGET_SPENT
+            break
+        if n + rows > cap:
+            status = GROW_STATES
+            break
+        if n + rows > tlimit:
+            status = GROW_TABLE
+            break
+        if record and ne + rows > ecap:
+            status = GROW_EDGES
+            break
+        i = pos
+        if st[HAS_CONS] != 0 and cons(row_ptr(S, i)) != 1:
+            pos += 1
+            budget -= 1
+            continue
+        k = expand(row_ptr(S, i), row_ptr(X, 0), rows, row_ptr(A, 0))
+        if k == OVF:
+            status = GROW_OUT
+            break
+        st[TRANSITIONS] += k
+        for j in range(k):
+            g = A[j]
+            a = amap[-1 - g if g < 0 else g]
+            taken[a] += 1
+            if stamp[a] != i + 1:
+                stamp[a] = i + 1
+                enabled[a] += 1
+        if k == 0 and st[WANT_DEADLOCK] != 0 and st[DEADLOCK] < 0:
+            st[DEADLOCK] = i
+        for j in range(k):  # the slots of every successor first: their misses overlap
+            if A[j] >= 0:
+                h = hash_row(X, j, 1) & tmask
+                H[j] = h
+                prefetch(keys, h)
+        for j in range(k):
+            g = A[j]
+            if g < 0:
+                if st[ERR_STATE] < 0:
+                    st[ERR_STATE] = i
+                    st[ERR_ORD] = j
+                    st[ERR_ACTION] = amap[-1 - g]
+                continue
+            key = X[j, 0]
+            there, idx = lookup_key(keys, tmask, key, H[j])
+            if there:
+                if record:
+                    esrc[ne] = i
+                    edst[ne] = tid[idx]
+                    eord[ne] = j
+                    eact[ne] = g
+                    ne += 1
+                continue
+            if n == st[MAX_STATES]:
+                st[OVER] = 1
+                continue
+            sid = n
+            S[n, 0] = key
+            keys[idx] = key
+            if record:
+                tid[idx] = n
+            P[n] = i
+            R[n] = j
+            n += 1
+            _monitor(mon, S, sid, st, act, fired, found)
+            if record:
+                esrc[ne] = i
+                edst[ne] = sid
+                eord[ne] = j
+                eact[ne] = g
+                ne += 1
+        pos += 1
+        budget -= 1
+    st[N] = n
+    st[POS] = pos
+    st[N_EDGES] = ne
+    st[STATUS] = status
+    return status

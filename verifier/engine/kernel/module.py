@@ -140,6 +140,8 @@ def load(src: Source) -> Kernel:
         pb = llvm.create_pass_builder(tm, pto)
         pb.getModulePassManager().run(mod, pb)
     engine = llvm.create_mcjit_compiler(mod, tm)
+    if os.environ.get("NUMBA_ENABLE_PROFILING"):  # perf sees the functions by name (as numba does)
+        engine.enable_jit_events()
 
     def notify(_module: Any, data: bytes) -> None:
         tmp = obj_path.with_suffix(f".{os.getpid()}.tmp")

@@ -37,6 +37,7 @@ class Arrays:
     P: Any
     R: Any
     tab: Any
+    keys: Any
     X: Any
     A: Any
     H: Any
@@ -118,9 +119,16 @@ class KernelSearch:
         cap = max(1 << 12, 2 * n_init)
         tcap = 1 << max(13, (int(cap / LOAD) - 1).bit_length())
         rows = 64 if self.workers == 1 else 1 << 14
+        # one-word states below 2**63 live in the table itself (driver.run_keys); the id
+        # table is then kept only for recording edges
+        self.keyed = self.workers == 1 and words == 1 and max(
+            (sh + b.width for w, sh, b in self.layout.places if isinstance(b, Leaf)), default=0) <= 63
+        keyed = self.keyed
         self.arr = Arrays(
             S=np.zeros((cap, words), dtype=np.int64), P=np.zeros(cap, dtype=np.int32),
-            R=np.zeros(cap, dtype=np.uint16), tab=D.new_table(tcap),
+            R=np.zeros(cap, dtype=np.uint16),
+            tab=D.new_table(tcap if not keyed or self.record_edges else 0),
+            keys=np.full(tcap if keyed else 0, D.EMPTY, dtype=np.int64),
             X=np.zeros((rows, words), dtype=np.int64), A=np.zeros(rows, dtype=np.int64),
             H=np.zeros(rows, dtype=np.int64),
             esrc=np.zeros(1 << 12 if self.record_edges else 0, dtype=np.int32),
@@ -153,13 +161,21 @@ class KernelSearch:
             a.P = _grow_rows(a.P, cap)
             a.R = _grow_rows(a.R, cap)
         elif status == D.GROW_TABLE:
-            tcap = a.tab.shape[0] * 2
+            tcap = (int(st[D.TMASK]) + 1) * 2
             while int(tcap * LOAD) < int(st[D.N]) + room:
                 tcap *= 2
-            a.tab = None
-            tab = D.new_table(tcap)
-            D.rehash(a.S, int(st[D.N]), tab, self.layout.words)
-            a.tab = tab
+            if self.keyed:
+                ids = a.tab.shape[0] > 0
+                a.keys = a.tab = None
+                keys = np.full(tcap, D.EMPTY, dtype=np.int64)
+                tid = D.new_table(tcap if ids else 0)
+                D.rehash_keys(a.S, int(st[D.N]), keys, tid)
+                a.keys, a.tab = keys, tid
+            else:
+                a.tab = None
+                tab = D.new_table(tcap)
+                D.rehash(a.S, int(st[D.N]), tab, self.layout.words)
+                a.tab = tab
             st[D.TMASK] = tcap - 1
             st[D.TLIMIT] = int(tcap * LOAD)
         elif status == D.GROW_OUT:
@@ -185,7 +201,10 @@ class KernelSearch:
         self._alloc(len(init_states))
         a, st, opts = self.arr, self.st, self.opts
         fns = self.kernel.fns
-        D.add_initial(fns, a.S, a.P, a.R, a.tab, st, init, self.act, self.fired, self.found)
+        if self.keyed:
+            D.add_initial_keys(fns, a.S, a.P, a.R, a.keys, a.tab, st, init, self.act, self.fired, self.found)
+        else:
+            D.add_initial(fns, a.S, a.P, a.R, a.tab, st, init, self.act, self.fired, self.found)
         self.n_initial = int(st[D.N])
         ex.level_base.append(0)
         self.levels = [0, int(st[D.N])]
@@ -263,10 +282,16 @@ class KernelSearch:
         self.st[D.RECORD_EDGES] = 0
         empty = np.zeros(0, dtype=np.int32)
         self.arr.esrc = self.arr.edst = self.arr.eord = self.arr.eact = empty
+        if self.keyed:
+            self.arr.tab = empty  # the ids of the key table served the edges only
 
     def _step(self) -> int:
         """One driver call: one worker, or several (``parallel.py``)."""
         a, st, fns = self.arr, self.st, self.kernel.fns
+        if self.keyed:
+            return int(D.run_keys(fns, a.S, a.P, a.R, a.keys, a.tab, st, a.X, a.A, a.H, self.amap, self.taken,
+                                  self.enabled, self.stamp, self.act, self.fired, self.found, a.esrc, a.edst,
+                                  a.eord, a.eact))
         if self.workers == 1:
             return int(D.run(fns, a.S, a.P, a.R, a.tab, st, a.X, a.A, a.H, self.amap, self.taken, self.enabled,
                              self.stamp, self.act, self.fired, self.found, a.esrc, a.edst, a.eord, a.eact))
@@ -323,7 +348,7 @@ class KernelSearch:
             ex.deadlock = Found(int(st[D.DEADLOCK]))
         if st[D.ERR_STATE] >= 0:
             ex.error = Found(int(st[D.ERR_STATE]), (int(st[D.ERR_ORD]), int(st[D.ERR_ACTION]), ""))
-        ex.store_bytes = n * self.layout.words * 8 + a.tab.nbytes
+        ex.store_bytes = n * self.layout.words * 8 + a.tab.nbytes + a.keys.nbytes
         ex.fault_combos = self._combos(n)
 
     def _combos(self, n: int) -> set[tuple[int, ...]]:

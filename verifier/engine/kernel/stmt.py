@@ -23,7 +23,15 @@ from contextlib import ExitStack
 from verifier.engine.kernel.emit import PROBE, Loc, lit, mask
 from verifier.engine.kernel.expr import ExprGen
 from verifier.engine.kernel.layout import KernelLayout, Leaf, WideMap, WideRecord
-from verifier.engine.kernel.values import UNSET, Bounds, Unsupported, conjuncts, free_slots, is_composite
+from verifier.engine.kernel.values import (
+    UNSET,
+    Bounds,
+    Unsupported,
+    conjuncts,
+    free_slots,
+    is_composite,
+    strip,
+)
 from verifier.engine.stepper import instance_bases
 from verifier.lang import model as M
 from verifier.lang import typesys as T
@@ -315,7 +323,12 @@ class StmtGen(ExprGen):
                 cands = self.guard_conjuncts(a)
                 hoisted = self.hoist(cands, -1, stack)
                 for j, p in enumerate(a.params):
-                    stack.enter_context(self.loop(p.slot, M.ETypeSet(p.ty, T.SetTy(p.ty))))
+                    bound = self.bind(cands, j, a, stack)
+                    if bound is None:
+                        stack.enter_context(self.loop(p.slot, M.ETypeSet(p.ty, T.SetTy(p.ty))))
+                    else:
+                        hoisted.add(bound)
+                        cands = [c for c in cands if c[0] != bound]
                     hoisted |= self.hoist(cands, j, stack)
                 memo, self.memo = self.memo, None
                 name = self.instance(a, _without(a.body, hoisted))
@@ -367,6 +380,44 @@ class StmtGen(ExprGen):
                 if fv <= pos.keys():
                     out.append(((k, c), conj, max((pos[s] for s in fv), default=-1)))
         return out
+
+    def bind(self, cands: list[tuple[tuple[int, int], M.Expr, int]], j: int, a: M.Action,
+             stack: ExitStack) -> tuple[int, int] | None:
+        """A guard conjunct ``e == p`` (or ``p == e``) fixes parameter p (the j-th, an enum
+        or a range) to the value of an ``e`` that reads only the state and the parameters
+        before it: then p is that value (when it lies in p's type) instead of a loop over
+        every value, of which the others would give no transition. Returns the conjunct
+        used, or None. Only an ``e`` that cannot fail is used."""
+        p = a.params[j]
+        if not isinstance(p.ty, (T.EnumTy, T.RangeTy)):
+            return None
+        earlier = {q.slot for q in a.params[:j]}
+        for key, conj, lvl in cands:
+            if lvl != j or not (isinstance(conj, M.EBinary) and conj.op == "=="):
+                continue
+            for this, other in ((conj.left, conj.right), (conj.right, conj.left)):
+                if not (isinstance(this, M.ELocal) and this.slot == p.slot and free_slots(other) <= earlier):
+                    continue
+                if isinstance(strip(other.ty), T.BoolTy):
+                    continue
+                saved = self.fail
+                self.fail = PROBE
+                try:
+                    with self.capture() as lines:
+                        code = self.gen(other)
+                finally:
+                    self.fail = saved
+                if any(PROBE in ln for ln in lines):
+                    continue
+                self.out += lines
+                v = self.let(code)
+                lo, hi = (0, len(p.ty.members) - 1) if isinstance(p.ty, T.EnumTy) else (p.ty.lo, p.ty.hi)
+                self.emit(f"if {lo} <= {v} <= {hi}:")  # NONE lies below every value
+                stack.enter_context(self.indent())
+                self.emit(f"L{p.slot} = {v}")
+                self.bounds.bind_domain(p.slot, M.ETypeSet(p.ty, T.SetTy(p.ty)))
+                return key
+        return None
 
     def hoist(self, cands: list[tuple[tuple[int, int], M.Expr, int]], level: int,
               stack: ExitStack) -> set[tuple[int, int]]:
