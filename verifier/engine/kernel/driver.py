@@ -110,7 +110,7 @@ def lookup_at(S, tab, tmask, X, j, words, idx):  # type: ignore[no-untyped-def]
         idx = (idx + 1) & tmask
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def rehash(S, n, tab, words):  # type: ignore[no-untyped-def]
     """Fill the empty table ``tab`` with the ids 0..n-1."""
     tmask = tab.shape[0] - 1
@@ -134,7 +134,7 @@ def _monitor(mon, S, sid, st, act, fired, found):  # type: ignore[no-untyped-def
             st[N_ACTIVE] -= c
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def add_initial(fns, S, P, R, tab, st, init, act, fired, found):  # type: ignore[no-untyped-def]
     """Insert the initial states (rows of ``init``) in order; returns how many were new."""
     words = S.shape[1]
@@ -227,7 +227,7 @@ def absorb(mon, S, P, R, tab, st, i, X, A, KN, H, base, k, n, ne, amap, taken, e
     return n, ne
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def run(fns, S, P, R, tab, st, X, A, H, amap, taken, enabled, stamp, act, fired, found,  # type: ignore[no-untyped-def]
         esrc, edst, eord, eact):
     """Expand frontier rows st[POS]..st[LEVEL_END]-1 (see the module doc)."""
@@ -276,18 +276,18 @@ def run(fns, S, P, R, tab, st, X, A, H, amap, taken, enabled, stamp, act, fired,
     return status
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def expand_one(fns, S, i, X, A):  # type: ignore[no-untyped-def]
     """The transitions of one state (for tests and the labelled graph)."""
     return fns[0](row_ptr(S, i), row_ptr(X, 0), X.shape[0], row_ptr(A, 0))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def monitor_one(fns, S, i, act, fired):  # type: ignore[no-untyped-def]
     return fns[1](row_ptr(S, i), row_ptr(act, 0), row_ptr(fired, 0))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def constraint_one(fns, S, i):  # type: ignore[no-untyped-def]
     return fns[2](row_ptr(S, i))
 
@@ -296,7 +296,7 @@ def new_table(size: int) -> np.ndarray:  # type: ignore[type-arg]
     return np.zeros(size, dtype=np.int32)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def truth_all(fn, S, n, P, out):  # type: ignore[no-untyped-def]
     """out[i] = fn(state i, P) for the first n states; how many were -1 (errors)."""
     errors = 0
@@ -330,7 +330,7 @@ def lookup_key(keys, tmask, key, idx):  # type: ignore[no-untyped-def]
         idx = (idx + 1) & tmask
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def rehash_keys(S, n, keys, tid):  # type: ignore[no-untyped-def]
     """Fill the empty key table with the states 0..n-1 (and their ids, when kept)."""
     tmask = keys.shape[0] - 1
@@ -344,7 +344,7 @@ def rehash_keys(S, n, keys, tid):  # type: ignore[no-untyped-def]
             tid[idx] = sid
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def add_initial_keys(fns, S, P, R, keys, tid, st, init, act, fired, found):  # type: ignore[no-untyped-def]
     """``add_initial`` for the key table."""
     tmask = st[TMASK]
@@ -372,7 +372,7 @@ def add_initial_keys(fns, S, P, R, keys, tid, st, init, act, fired, found):  # t
     return added
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def run_keys(fns, S, P, R, keys, tid, st, X, A, H, amap, taken, enabled, stamp, act, fired,  # type: ignore[no-untyped-def]
              found, esrc, edst, eord, eact):
     """``run`` for one-word states in the key table (one worker)."""

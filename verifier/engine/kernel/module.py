@@ -72,7 +72,8 @@ def _toolchain() -> str:
     import llvmlite.binding as llvm
     import numba
 
-    lowering = hashlib.sha256(Path(__file__).with_name("lower.py").read_bytes()).hexdigest()[:16]
+    here = Path(__file__)
+    lowering = hashlib.sha256(here.with_name("lower.py").read_bytes() + here.read_bytes()).hexdigest()[:16]
     return f"numba {numba.__version__} llvmlite {llvmlite.__version__} {llvm.get_default_triple()} " \
            f"{llvm.get_host_cpu_name()} lower {lowering}"
 
@@ -134,7 +135,7 @@ def load(src: Source) -> Kernel:
     llvm.initialize_native_asmprinter()
     mod = llvm.parse_assembly(ir_text)
     mod.verify()
-    tm = llvm.Target.from_default_triple().create_target_machine(opt=3, jit=True)
+    tm = llvm.Target.from_default_triple().create_target_machine(opt=2, jit=True)
     if not cached:
         pto = llvm.create_pipeline_tuning_options(speed_level=3)
         pb = llvm.create_pass_builder(tm, pto)

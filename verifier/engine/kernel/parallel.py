@@ -154,7 +154,7 @@ def _monitor_range(fns, S, n0, n1, act, hits, scratch):  # type: ignore[no-untyp
                             hits[t, m] = sid
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def run_parallel(fns, S, P, R, tab, st, XS, AS, IS, HS, KE, stops, meta, hits, scratch,  # type: ignore[no-untyped-def]
                  amap, taken2, enabled2, stamp2, taken, enabled, act, found, esrc, edst, eord, eact):
     """Expand frontier rows st[POS].. up to st[BUDGET] states (at most st[LEVEL_END]) on

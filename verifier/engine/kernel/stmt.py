@@ -24,12 +24,14 @@ from verifier.engine.kernel.emit import PROBE, Loc, lit, mask
 from verifier.engine.kernel.expr import ExprGen
 from verifier.engine.kernel.layout import KernelLayout, Leaf, WideMap, WideRecord
 from verifier.engine.kernel.values import (
+    NONE,
     UNSET,
     Bounds,
     Unsupported,
     conjuncts,
     free_slots,
     is_composite,
+    is_option,
     strip,
 )
 from verifier.engine.stepper import instance_bases
@@ -60,6 +62,7 @@ class StmtGen(ExprGen):
         self.words = ", ".join(f"t{i}" for i in range(layout.words))
         self.scopes: dict[str, list[int]] = {}  # per path function: the names it takes
         self.bases = instance_bases(model)
+        self.probes: dict[int, str] = {}  # per action: its instance function for `enabled`
 
     # -- functions
     def args(self, scope: list[int] | None = None) -> str:
@@ -282,16 +285,16 @@ class StmtGen(ExprGen):
             self.emit("    " + update.replace("{w}", str(w)))
 
     # -- the step function
-    def instance(self, a: M.Action, body: tuple[M.Stmt, ...]) -> str:
+    def instance(self, a: M.Action, body: tuple[M.Stmt, ...], name: str | None = None) -> str:
         """The function of one action instance (its parameters as arguments) running
         ``body`` (the action's, less the guards ``expand`` tests)."""
         self.action = a.index
         for p in a.params:
             self.bounds.bind_domain(p.slot, M.ETypeSet(p.ty, T.SetTy(p.ty)))
-        name = f"_a{a.index}"
-        saved = (self.out, self.ind, self.scope, self.fail)
+        name = name or f"_a{a.index}"
+        saved = (self.out, self.ind, self.scope, self.fail, self.memo)
         self.scope = [p.slot for p in a.params]
-        self.out, self.ind, self.fail = [], "    ", "return -1 - n"
+        self.out, self.ind, self.fail, self.memo = [], "    ", "return -1 - n", None
         params = "".join(f", L{p.slot}" for p in a.params)
         try:
             for i in range(self.layout.words):
@@ -300,7 +303,49 @@ class StmtGen(ExprGen):
             self.functions.append("\n".join(["@njit(cache=True)", f"def {name}(S, O, A, rows, n, g{params}):",
                                              *self.out]))
         finally:
-            self.out, self.ind, self.scope, self.fail = saved
+            self.out, self.ind, self.scope, self.fail, self.memo = saved
+        return name
+
+    def enabled(self, e: M.EEnabled) -> str:
+        """``enabled(A(args))``: the instance, run on a copy of the state with room for one
+        transition, has one that is not a run-time error (it returns 1, or fills its room,
+        or fails after one); its arguments must lie in the parameters' types, and a fault
+        cap reached disables it (``semantics._enabled``)."""
+        a = self.model.actions[e.action]
+        args = []
+        for p, arg in zip(e.params, e.args, strict=True):
+            c = self.let(self.gen(arg))
+            if is_option(arg.ty):
+                self.failing(f"{c} == {NONE}")
+            ok = self.contains(p.ty, c, self.bounds.elem_lay(arg))
+            if ok != "True":
+                self.failing(f"not {ok}")
+            args.append(c)
+        probe = self.probes.get(a.index)
+        if probe is None:
+            probe = self.probes[a.index] = self.instance(a, a.body, f"_e{a.index}")
+        words = self.layout.words
+        state, row, act = self.tmp_ptr(words), self.tmp_ptr(words), self.tmp_ptr(1)
+        for i in range(words):
+            self.emit(f"{state}[{i}] = t{i}")
+        caps = []
+        for var, cap in e.caps:
+            w, sh, b = self.layout.places[var]
+            assert isinstance(b, Leaf)
+            caps.append(f"((t{w} >> {sh}) & {lit(mask(b.width))}) < {cap}")
+        r = self.tmp()
+        extra = "".join(f", {c}" for c in args)
+        call = f"{probe}({state}, {row}, {act}, 1, 0, 0{extra})"
+        if caps:
+            self.emit(f"{r} = {call} if {' and '.join(caps)} else 0")
+        else:
+            self.emit(f"{r} = {call}")
+        return f"({r} != 0 and {r} != -1)"
+
+    def tmp_ptr(self, words: int) -> str:
+        """A fresh name for ``words`` int64s of scratch memory (on the stack)."""
+        name = f"_p{next(self.names)}"
+        self.emit(f"{name} = _rt.scratch({words})")
         return name
 
     def expand(self) -> None:
