@@ -75,7 +75,7 @@ def _toolchain() -> str:
     here = Path(__file__)
     lowering = hashlib.sha256(here.with_name("lower.py").read_bytes() + here.read_bytes()).hexdigest()[:16]
     return f"numba {numba.__version__} llvmlite {llvmlite.__version__} {llvm.get_default_triple()} " \
-           f"{llvm.get_host_cpu_name()} lower {lowering}"
+           f"{llvm.get_host_cpu_name()} lower {lowering} O{_speed_level()}"
 
 
 def cache_dir() -> Path:
@@ -124,22 +124,23 @@ def _kernel_folder() -> Path:
 
 
 def load(src: Source) -> Kernel:
-    """Compile the kernel (or load its machine code from the cache)."""
+    """Compile the kernel, or load its machine code from the cache without lowering it again."""
     import llvmlite.binding as llvm
 
     t0 = time.perf_counter()
     obj_path = _kernel_folder() / f"k_{src.digest}.o"
-    cached = obj_path.exists()
-    ir_text = Lower(src.text, f"k_{src.digest}").ir_text()
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
-    mod = llvm.parse_assembly(ir_text)
-    mod.verify()
     tm = llvm.Target.from_default_triple().create_target_machine(opt=2, jit=True)
-    if not cached:
-        pto = llvm.create_pipeline_tuning_options(speed_level=3)
-        pb = llvm.create_pass_builder(tm, pto)
-        pb.getModulePassManager().run(mod, pb)
+    found = _from_cache(llvm, tm, obj_path, src)
+    if found is not None:
+        engine, addresses = found
+        return _kernel(engine, addresses, src, time.perf_counter() - t0, cached=True)
+    mod = llvm.parse_assembly(Lower(src.text, f"k_{src.digest}").ir_text())
+    mod.verify()
+    pto = llvm.create_pipeline_tuning_options(speed_level=_speed_level())
+    pb = llvm.create_pass_builder(tm, pto)
+    pb.getModulePassManager().run(mod, pb)
     engine = llvm.create_mcjit_compiler(mod, tm)
     if os.environ.get("NUMBA_ENABLE_PROFILING"):  # perf sees the functions by name (as numba does)
         engine.enable_jit_events()
@@ -152,16 +153,44 @@ def load(src: Source) -> Kernel:
         except OSError:
             pass  # the cache is an optimisation only
 
-    def getbuffer(_module: Any) -> bytes | None:
-        try:
-            return obj_path.read_bytes() if cached else None
-        except OSError:
-            return None
-
-    engine.set_object_cache(notify, getbuffer)
+    engine.set_object_cache(notify, lambda _module: None)
     engine.finalize_object()
-    fns = (_Native(engine.get_function_address("expand"), sigs.SIG_EXPAND),
-           _Native(engine.get_function_address("mon"), sigs.SIG_MON),
-           _Native(engine.get_function_address("cons"), sigs.SIG_CONS))
-    conds = {k: _Native(engine.get_function_address(f"lv{k}"), sigs.SIG_PRED) for k in src.conditions}
-    return Kernel(fns, conds, engine, time.perf_counter() - t0, cached)
+    compiled = _addresses(engine, src)
+    if compiled is None:
+        raise Unsupported("the compiled kernel lacks one of its entry points")
+    return _kernel(engine, compiled, src, time.perf_counter() - t0, cached=False)
+
+
+def _speed_level() -> int:
+    """LLVM's optimisation level for new kernels: 3 unless VERIFIER_KERNEL_OPT says O0..O3."""
+    level = os.environ.get("VERIFIER_KERNEL_OPT", "O3").upper().removeprefix("O")
+    return int(level) if level in ("0", "1", "2", "3") else 3
+
+
+def _from_cache(llvm: Any, tm: Any, obj_path: Path, src: Source) -> tuple[Any, dict[str, int]] | None:
+    """An engine over the cached object file, or None (absent, unreadable or incomplete)."""
+    try:
+        data = obj_path.read_bytes()
+    except OSError:
+        return None
+    try:
+        engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), tm)
+        engine.add_object_file(llvm.ObjectFileRef.from_data(data))
+        engine.finalize_object()
+    except RuntimeError:
+        return None  # a truncated or foreign file: compile afresh (and overwrite it)
+    addresses = _addresses(engine, src)
+    return None if addresses is None else (engine, addresses)
+
+
+def _addresses(engine: Any, src: Source) -> dict[str, int] | None:
+    names = ["expand", "mon", "cons", *(f"lv{k}" for k in src.conditions)]
+    addresses = {n: engine.get_function_address(n) for n in names}
+    return None if not all(addresses.values()) else addresses
+
+
+def _kernel(engine: Any, a: dict[str, int], src: Source, seconds: float, *, cached: bool) -> Kernel:
+    fns = (_Native(a["expand"], sigs.SIG_EXPAND), _Native(a["mon"], sigs.SIG_MON),
+           _Native(a["cons"], sigs.SIG_CONS))
+    conds = {k: _Native(a[f"lv{k}"], sigs.SIG_PRED) for k in src.conditions}
+    return Kernel(fns, conds, engine, seconds, cached)
