@@ -72,6 +72,9 @@ class _Checker:
         self.s = StmtChecker(self.x)
         self.type_decls: dict[str, S.TypeDecl] = {}
         self.resolving: list[str] = []
+        self.seen: dict[str, S.Span] = {}  # the one namespace: name -> where it is declared
+        self.sized: dict[str, S.EnumDecl] = {}  # `enum E[n]` not yet resolved
+        self.symmetric: list[str] = []  # the `symmetric` enums, in declaration order
 
     def err(self, code: str, msg: str, span: S.Span, hint: str | None = None) -> None:
         self.errors.append(Diagnostic(code, msg, span, hint))
@@ -155,6 +158,8 @@ class _Checker:
     def named_type(self, name: str, sp: S.Span) -> T.Ty:
         if name in self.d.types:
             return self.d.types[name]
+        if name in self.sized:
+            return self.sized_enum(self.sized[name])
         if name in self.type_decls:
             if name in self.resolving:
                 self.err("E118", f"type `{name}` is defined in terms of itself", sp,
@@ -175,6 +180,19 @@ class _Checker:
         self.err("E101", f"unknown type `{name}`", sp, hint)
         return T.ANY
 
+    def symmetric_types(self) -> None:
+        """Only an enum can be symmetric: a range's values are numbers, which a spec
+        orders and computes with."""
+        for d in self.spec.decls:
+            if isinstance(d, S.TypeDecl) and d.symmetric:
+                ty = self.d.types.get(d.name, T.ANY)
+                what = "a range of numbers, which are ordered and computed with" \
+                    if isinstance(ty, T.RangeTy) else f"the type {T.show(ty)}"
+                self.err("E126", f"only an enum can be symmetric: `{d.name}` is {what}", d.span,
+                         f"declare `symmetric enum {d.name}[n]` (members {d.name}1 .. {d.name}n) "
+                         "and rank its members with `ord` in initial values only, or remove "
+                         "`symmetric`")
+
     def require_finite(self, ty: T.Ty, sp: S.Span, what: str) -> None:
         if isinstance(ty, T.AnyTy):
             return
@@ -186,22 +204,27 @@ class _Checker:
                      "use a smaller type, e.g. a narrower range or a smaller constant")
 
     # -- declarations
+    def declare(self, name: str, sp: S.Span, what: str) -> bool:
+        seen = self.seen
+        if name in seen:
+            self.err("E102", f"`{name}` is already declared (line {seen[name].line})", sp,
+                     f"rename this {what}: constants, enum members, types, variables, "
+                     "definitions, actions and properties share one namespace")
+            return False
+        seen[name] = sp
+        return True
+
     def collect(self) -> None:
-        seen: dict[str, S.Span] = {}
-
-        def declare(name: str, sp: S.Span, what: str) -> bool:
-            if name in seen:
-                self.err("E102", f"`{name}` is already declared (line {seen[name].line})", sp,
-                         f"rename this {what}: constants, enum members, types, variables, "
-                         "definitions, actions and properties share one namespace")
-                return False
-            seen[name] = sp
-            return True
-
+        declare = self.declare
         for d in self.spec.decls:
             match d:
-                case S.EnumDecl(name, members, sp):
+                case S.EnumDecl(name, members, sp, symmetric, size):
                     if declare(name, sp, "enum"):
+                        if symmetric:
+                            self.symmetric.append(name)
+                        if size is not None:  # its members are named once the size is known
+                            self.sized[name] = d
+                            continue
                         ty = T.EnumTy(name, members)
                         self.d.types[name] = ty
                         for m in members:
@@ -219,6 +242,31 @@ class _Checker:
                     declare(name, sp, "declaration")
                 case S.LivenessDecl(name=name, span=sp):
                     declare(name, sp, "declaration")
+
+    def sized_enum(self, d: S.EnumDecl) -> T.Ty:
+        """``enum E[n]``: the members E1 .. En, once the constants are known."""
+        assert d.size is not None
+        del self.sized[d.name]
+        n_errors = len(self.errors)
+        n = self.const_expr(d.size, f"the size of enum `{d.name}`")
+        if not isinstance(n, int) or isinstance(n, bool):
+            if len(self.errors) == n_errors:
+                self.err("E108", f"the size of enum `{d.name}` must be a number known before the "
+                         "enum is used", d.size.span,
+                         "use numbers and constants declared before the first use of the enum")
+            self.d.types[d.name] = T.ANY
+            return T.ANY
+        if not 1 <= n <= MAX_DOMAIN:
+            self.err("E106" if n < 1 else "E110", f"enum `{d.name}` would have {n:,} members", d.size.span,
+                     f"an enum has 1 to {MAX_DOMAIN:,} members")
+            self.d.types[d.name] = T.ANY
+            return T.ANY
+        ty = T.EnumTy(d.name, tuple(f"{d.name}{i}" for i in range(1, n + 1)))
+        self.d.types[d.name] = ty
+        for m in ty.members:
+            if self.declare(m, d.span, "enum member"):
+                self.d.members[m] = ty
+        return ty
 
     def constants(self) -> list[tuple[str, Any, T.Ty]]:
         out = []
@@ -274,8 +322,11 @@ class _Checker:
             for fname in self.faults:
                 self.fault_name_ok(fname, declared)
             return None
+        for ename in list(self.sized):
+            self.sized_enum(self.sized[ename])
         for tname in list(self.type_decls):
             self.named_type(tname, self.type_decls[tname].span)
+        self.symmetric_types()
 
         variables: list[M.Variable] = []
         init_exprs: list[S.Expr | None] = []
@@ -362,13 +413,22 @@ class _Checker:
                 self.definition_alone(d)
         if self.errors:
             return None
-        return M.Model(
+        symmetric = tuple(t for t in (self.d.types[n] for n in self.symmetric)
+                          if isinstance(t, T.EnumTy))
+        model = M.Model(
             name=name, path=self.spec.path, source=self.source,
             constants=tuple(consts), variables=all_vars,
             n_spec_vars=len(variables), init_values=tuple(init_values),
             init_conds=tuple(init_conds), actions=tuple(actions), properties=tuple(props),
             counters=tuple(counters), lane=lane, n_slots=self.x.next_slot,
-            messages=messages, liveness=tuple(liveness))
+            messages=messages, liveness=tuple(liveness), symmetric=symmetric)
+        if symmetric:
+            from verifier.lang.symmetry import check_symmetry
+
+            self.errors.extend(check_symmetry(model))
+            if self.errors:
+                return None
+        return model
 
     def messages(self, decls: list[S.MessageDecl], actions: list[M.Action],
                  lane: M.Lane | None, lane_declared: bool) -> tuple[M.Message, ...]:

@@ -45,16 +45,23 @@ class Source:
 Condition = tuple[M.Expr, tuple[M.Param, ...]]
 
 
-def generate(model: M.Model, monitors: tuple[M.Property, ...], conds: tuple[Condition, ...] = ()) -> Source:
+def generate(model: M.Model, monitors: tuple[M.Property, ...], conds: tuple[Condition, ...] = (),
+             group: Any = None) -> Source:
     """The kernel source of ``model`` watching ``monitors`` (and evaluating ``conds``, the
-    liveness check's conditions); raises ``Unsupported`` for a construct without a kernel
-    translation."""
+    liveness check's conditions), storing canonical states of the symmetry ``group``
+    (``verifier.engine.symmetry.Group``) when given; raises ``Unsupported`` for a
+    construct without a kernel translation."""
     try:
         layout = KernelLayout.of(model)
     except NoLayout as e:
         raise Unsupported(str(e)) from None
     gen = StmtGen(model, layout, itertools.count())
     try:
+        if group is not None:
+            from verifier.engine.kernel.symmetry import canon_functions
+
+            gen.functions += canon_functions(model, layout, group)
+            gen.canonical = True
         gen.expand()
         gen.monitors(monitors)
         gen.constraints()
