@@ -349,7 +349,7 @@ class Lifter:
             return out, loop
         start = states[loop]
         cycle = ordinals[loop + 1:]
-        for _ in range(math.factorial(max(len(e.members) for e in self.canon.group.enums))):
+        for _ in range(self.canon.group.size):  # the renaming's order divides the group's size
             if real == start:
                 return out, loop
             for o in cycle:

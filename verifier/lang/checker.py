@@ -23,6 +23,7 @@ from verifier.lang.diagnostics import Diagnostic, SpecError, did_you_mean
 from verifier.lang.exprcheck import Decls, ExprChecker, Scope
 from verifier.lang.semantics import EvalError, evaluate
 from verifier.lang.stmtcheck import StmtChecker
+from verifier.lang.symmetry import check_symmetry, symmetric_type_errors
 from verifier.lang.temporalcheck import check_liveness
 
 MAX_DOMAIN = T.MAX_DOMAIN  # values in a parameter, map-domain or set-element type
@@ -180,19 +181,6 @@ class _Checker:
         self.err("E101", f"unknown type `{name}`", sp, hint)
         return T.ANY
 
-    def symmetric_types(self) -> None:
-        """Only an enum can be symmetric: a range's values are numbers, which a spec
-        orders and computes with."""
-        for d in self.spec.decls:
-            if isinstance(d, S.TypeDecl) and d.symmetric:
-                ty = self.d.types.get(d.name, T.ANY)
-                what = "a range of numbers, which are ordered and computed with" \
-                    if isinstance(ty, T.RangeTy) else f"the type {T.show(ty)}"
-                self.err("E126", f"only an enum can be symmetric: `{d.name}` is {what}", d.span,
-                         f"declare `symmetric enum {d.name}[n]` (members {d.name}1 .. {d.name}n) "
-                         "and rank its members with `ord` in initial values only, or remove "
-                         "`symmetric`")
-
     def require_finite(self, ty: T.Ty, sp: S.Span, what: str) -> None:
         if isinstance(ty, T.AnyTy):
             return
@@ -326,7 +314,7 @@ class _Checker:
             self.sized_enum(self.sized[ename])
         for tname in list(self.type_decls):
             self.named_type(tname, self.type_decls[tname].span)
-        self.symmetric_types()
+        self.errors.extend(symmetric_type_errors(self.spec, self.d.types))
 
         variables: list[M.Variable] = []
         init_exprs: list[S.Expr | None] = []
@@ -423,8 +411,6 @@ class _Checker:
             counters=tuple(counters), lane=lane, n_slots=self.x.next_slot,
             messages=messages, liveness=tuple(liveness), symmetric=symmetric)
         if symmetric:
-            from verifier.lang.symmetry import check_symmetry
-
             self.errors.extend(check_symmetry(model))
             if self.errors:
                 return None

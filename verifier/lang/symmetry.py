@@ -29,12 +29,13 @@ forms on it (``verifier/engine/symmetry.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from verifier.lang import model as M
+from verifier.lang import syntax as S
 from verifier.lang import typesys as T
 from verifier.lang.diagnostics import Diagnostic
 from verifier.lang.syntax import Span
@@ -206,6 +207,22 @@ def _show(ty: T.Ty, v: Any) -> str:
     from verifier.results import format_value
 
     return format_value(T.display(ty, v))
+
+
+def symmetric_type_errors(spec: S.Spec, types: Mapping[str, T.Ty]) -> list[Diagnostic]:
+    """Only an enum can be symmetric: a range's values are numbers, which a spec orders
+    and computes with (``symmetric type T = ...``, E126)."""
+    out = []
+    for d in spec.decls:
+        if isinstance(d, S.TypeDecl) and d.symmetric:
+            ty = types.get(d.name, T.ANY)
+            what = "a range of numbers, which are ordered and computed with" \
+                if isinstance(ty, T.RangeTy) else f"the type {T.show(ty)}"
+            out.append(Diagnostic(
+                "E126", f"only an enum can be symmetric: `{d.name}` is {what}", d.span,
+                f"declare `symmetric enum {d.name}[n]` (members {d.name}1 .. {d.name}n) and rank "
+                "its members with `ord` in initial values only, or remove `symmetric`"))
+    return out
 
 
 def check_symmetry(model: M.Model) -> list[Diagnostic]:

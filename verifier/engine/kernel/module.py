@@ -40,6 +40,7 @@ class Source:
     layout: KernelLayout
     digest: str
     conditions: tuple[int, ...] = ()  # the entry points lv<k> for conditions on one state
+    canonical: bool = False  # with the entry point canon(S, O) of a symmetry group
 
 
 Condition = tuple[M.Expr, tuple[M.Param, ...]]
@@ -70,7 +71,7 @@ def generate(model: M.Model, monitors: tuple[M.Property, ...], conds: tuple[Cond
         raise Unsupported("expressions nested too deeply for generated code") from None
     text = HEADER + "\n\n" + "\n\n\n".join(gen.functions) + "\n"
     digest = hashlib.sha256(f"{_toolchain()}\n{text}".encode()).hexdigest()[:24]
-    return Source(text, layout, digest, done)
+    return Source(text, layout, digest, done, group is not None)
 
 
 def _toolchain() -> str:
@@ -103,6 +104,7 @@ class Kernel:
     engine: Any            # the LLVM execution engine that owns the machine code
     compile_seconds: float
     cached: bool
+    canon: Any = None      # canon(S, O) of the symmetry group (``symmetry.py``), if generated
 
 
 class _Native(types.WrapperAddressProtocol):  # type: ignore[misc]
@@ -171,4 +173,5 @@ def load(src: Source) -> Kernel:
            _Native(engine.get_function_address("mon"), sigs.SIG_MON),
            _Native(engine.get_function_address("cons"), sigs.SIG_CONS))
     conds = {k: _Native(engine.get_function_address(f"lv{k}"), sigs.SIG_PRED) for k in src.conditions}
-    return Kernel(fns, conds, engine, time.perf_counter() - t0, cached)
+    canon = _Native(engine.get_function_address("canon"), sigs.SIG_PRED) if src.canonical else None
+    return Kernel(fns, conds, engine, time.perf_counter() - t0, cached, canon)

@@ -23,7 +23,6 @@ states, and the orbit sizes of a finished search).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -471,12 +470,9 @@ def canon_rows(kernel: object, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def canon_entry(kernel: object) -> object:
-    from numba import types
-
-    from verifier.engine.kernel.module import _Native
-
-    sig = types.int64(types.CPointer(types.int64), types.CPointer(types.int64))
-    return _Native(kernel.engine.get_function_address("canon"), sig)  # type: ignore[attr-defined]
+    fn = kernel.canon  # type: ignore[attr-defined]
+    assert fn is not None, "a kernel generated without a symmetry group"
+    return fn
 
 
 def represented(kernel: object, S: np.ndarray, n: int, group: Group) -> int:  # type: ignore[type-arg]
@@ -487,7 +483,3 @@ def represented(kernel: object, S: np.ndarray, n: int, group: Group) -> int:  # 
     _, stab = canon_rows(kernel, S[:n])
     values, counts = np.unique(stab, return_counts=True)
     return sum(int(c) * (group.size // int(v)) for v, c in zip(values, counts))
-
-
-def group_size(group: Group) -> int:
-    return math.prod(math.factorial(len(e.members)) for e in group.enums)
