@@ -31,7 +31,6 @@ PINNED_STATES = {
     # HAL's members are a symmetric enum: canonical states (every state: 5,196, 11,467 and
     # 62,994, pinned in tests/engine/test_symmetry.py; hal_n5 was 44,460 before ties in
     # redistribution became a choice)
-    "hal_n12": 14860,
     "hal_n3": 2610,
     "hal_n4": 4962,
     "hal_n5": 12539,

@@ -134,7 +134,7 @@ def test_permutation_form_agrees_with_python() -> None:
 # HAL with the hal_n5 caps (Crash = 2, Isolate = 1, LICENSES = 2, CLIENTS = 3, the
 # corrected design): distinct states reduced and unreduced
 HAL = [("hal_n3", {}, 2_610, 5_196), ("hal_n4", {}, 4_962, 11_467), ("hal_n5", {}, 12_539, 62_994),
-       ("hal_n5", {"N": 8}, 14_860, None), ("hal_n12", {}, 14_860, None)]
+       ("hal_n5", {"N": 8}, 14_860, None), ("hal_n5", {"N": 12}, 14_860, None)]
 
 
 @pytest.mark.parametrize("model, consts, reduced, full", HAL)
