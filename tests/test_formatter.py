@@ -111,8 +111,10 @@ docs = st.text(st.characters(blacklist_characters='"\n', blacklist_categories=("
 
 decls = st.one_of(
     st.builds(S.ConstDecl, names, types, exprs),
-    st.builds(S.EnumDecl, names, st.lists(names, min_size=1, max_size=4).map(tuple)),
-    st.builds(S.TypeDecl, names, types),
+    st.builds(S.EnumDecl, names, st.lists(names, min_size=1, max_size=4).map(tuple),
+              symmetric=st.booleans()),
+    st.builds(S.EnumDecl, names, st.just(()), symmetric=st.booleans(), size=bounds),
+    st.builds(S.TypeDecl, names, types, symmetric=st.booleans()),
     st.builds(S.VarDecl, names, types, st.none() | exprs),
     st.builds(S.InitDecl, exprs),
     st.builds(S.DefDecl, names, st.none() | params, exprs),

@@ -181,6 +181,23 @@ class Stats:
 
 
 @dataclass(frozen=True, slots=True)
+class Symmetry:
+    """Symmetry reduction in an explicit run of a spec with ``symmetric`` enums: with
+    ``reduced``, one state was stored per class of states that differ by a renaming of
+    the members of ``enums`` (a group of ``group_size`` renamings; ``method`` says how the
+    canonical state is found: "sort", "permutations" or "sort+permutations"), and the
+    stored states stand for ``represents`` states (the sum of their classes' sizes; 0:
+    not counted). Else ``note`` says why every state was stored."""
+
+    enums: tuple[str, ...]
+    reduced: bool
+    method: str = ""
+    group_size: int = 1
+    represents: int = 0
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CheckResult:
     model: str                      # the model's name (file stem) or the spec's
     spec_path: str
@@ -200,3 +217,4 @@ class CheckResult:
     # did not apply
     backend: str = ""
     backend_note: str | None = None
+    symmetry: Symmetry | None = None  # None: the spec has no symmetric enum (or no explicit run)

@@ -137,7 +137,9 @@ def comparable(r: R.CheckResult) -> R.CheckResult:
 
 def assert_runs_agree(model: M.Model, **opts: Any) -> R.CheckResult:
     """The kernel engine and the Python engine give the same result (counts, coverage,
-    fault combinations, verdicts and traces)."""
+    fault combinations, verdicts and traces), both storing every state (symmetry reduction
+    has its own tests: ``tests/engine/test_symmetry.py``)."""
+    opts.setdefault("symmetry", False)
     kernel = run_check(model, CheckOptions(kernel="on", **opts))
     assert kernel.backend == "kernel"
     python = run_check(model, CheckOptions(kernel="off", **opts))

@@ -149,10 +149,12 @@ def test_shipped_models_whole_runs(path: Path) -> None:
     assert_runs_agree(m, properties=props, deadlock=cfg.deadlock)
 
 
-# exact distinct-state and transition counts, pinned
+# exact distinct-state and transition counts, pinned (every state stored: the reduced
+# counts are pinned in test_symmetry.py; HAL's ties in redistribution became a choice
+# when its members became symmetric, so 44,460 and 67,391 states became these)
 PINNED = [
-    ("hal_n5", {}, 44_460, 254_227),
-    ("hal_n5", {"N": 6}, 67_391, None),
+    ("hal_n5", {}, 62_994, 363_969),
+    ("hal_n5", {"N": 6}, 123_909, None),
     ("triad_fixed", {}, 36_460, None),
     ("dsls_minority", {}, 33_727, None),
 ]
@@ -162,7 +164,7 @@ PINNED = [
 def test_pinned_counts(model: str, consts: dict[str, int], states: int, transitions: int | None) -> None:
     cfg = with_overrides(load_config(ROOT / "models" / f"{model}.toml"), constants=consts or None)
     r = run_check(load_model(cfg), CheckOptions(kernel="on", properties=("NoOverIssue",)
-                                                if model.startswith("hal") else None))
+                                                if model.startswith("hal") else None, symmetry=False))
     assert r.backend == "kernel" and r.complete
     assert r.stats.states == states
     if transitions is not None:

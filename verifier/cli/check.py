@@ -89,6 +89,9 @@ def add_parser(sub: Any) -> None:
     c.add_argument("--workers", type=positive, default=1, metavar="N",
                    help="cores the kernel engine expands the frontier on (default 1); the counts, "
                         "verdicts and counterexamples are those of one worker")
+    c.add_argument("--no-symmetry", action="store_true",
+                   help="store every state, even of a spec with symmetric enums (by default the "
+                        "kernel engine stores one state per renaming of their members)")
     c.add_argument("--full-states", action="store_true", help="print whole states in traces")
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     c.add_argument("--quiet", "-q", action="store_true",
@@ -127,7 +130,7 @@ def _options(cfg: ModelConfig, args: argparse.Namespace) -> Any:
     opts = check_options(cfg, engine=args.engine, deadlock=args.deadlock,
                          progress=getattr(args, "progress", False) or (
                              not args.quiet and not args.json and sys.stderr.isatty()))
-    opts = dataclasses.replace(opts, workers=args.workers)
+    opts = dataclasses.replace(opts, workers=args.workers, symmetry=not args.no_symmetry)
     if args.vacuity is not None:
         opts = dataclasses.replace(opts, vacuity_is_error=args.vacuity == "error")
     if args.graph_max_nodes is not None:

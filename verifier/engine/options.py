@@ -27,6 +27,7 @@ class CheckOptions:
     workers: int = 1         # cores the kernel engine expands the frontier on (same results)
     collect_graph: bool = False
     graph_max_nodes: int | None = None  # None: the liveness graph grows as memory allows
+    symmetry: bool = True    # store one state per renaming class of the symmetric enums
 
 
 # `--engine` / the pytest plugin's engine choice -> CheckOptions.compiled and .kernel:

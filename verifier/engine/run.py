@@ -9,6 +9,7 @@ what it found into plain result data with replayed traces.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +19,17 @@ from verifier.engine.options import CheckOptions
 from verifier.engine.select import make_stepper, select_liveness, select_properties
 from verifier.engine.stepper import Layout, ReferenceStepper, Stepper
 from verifier.engine.store import PackedStore, SetStore
+from verifier.engine.symmetry import Group, Lifter
+from verifier.engine.symmetry import plan as plan_symmetry
 from verifier.engine.trace import ReplayMismatch, location, replay
 from verifier.lang import model as M
 from verifier.lang import semantics as sem
 from verifier.lang import typesys as T
 from verifier.lang.diagnostics import Diagnostic
 from verifier.lang.syntax import NOSPAN, Span
+
+# a state's path: (its ordinals, the error step out of it) -> those of a real behaviour
+Paths = Callable[..., tuple[list[int], tuple[int, int, str] | None]]
 
 
 class EngineError(Exception):
@@ -50,11 +56,17 @@ def run_check(model: M.Model, opts: CheckOptions, *,
             "or prove the spec with `verifier prove`", unbounded[0].span)
     monitors = select_properties(model, opts.properties)
     stoppers = frozenset(i for i, p in enumerate(monitors) if p.kind == "invariant")
-    search = _search_kernel(model, monitors, opts, stoppers)
+    live = select_liveness(model, opts.properties)
+    group = plan_symmetry(model, live, opts)
+    search = _search_kernel(model, monitors, opts, stoppers, group)
+    lifter: Lifter | None = None
     if isinstance(search, _Searched):
         ex, coverage, backend, note, compile_s = search.ex, search.coverage, "kernel", None, \
             search.compile_seconds
         stepper: Stepper | None = None
+        symmetry = search.symmetry
+        if search.group is not None:
+            lifter = Lifter(model, search.group)
     else:
         note = search
         stepper = make_stepper(model, monitors, opts.compiled)
@@ -64,10 +76,12 @@ def run_check(model: M.Model, opts: CheckOptions, *,
         ex = _search_python(model, monitors, opts, stoppers, stepper)
         coverage = (stepper.enabled, stepper.taken)
         compile_s = 0.0
-    result = _result(model, opts, monitors, coverage, ex, expect or {})
-    result = dataclasses.replace(result, backend=backend, backend_note=note,
+        symmetry = _unreduced(model, group, "symmetry reduction needs the kernel engine, which did not "
+                              "run: every state is stored")
+    path = _paths(ex, lifter)
+    result = _result(model, opts, monitors, coverage, ex, expect or {}, path)
+    result = dataclasses.replace(result, backend=backend, backend_note=note, symmetry=symmetry,
                                  stats=dataclasses.replace(result.stats, compile_seconds=round(compile_s, 3)))
-    live = select_liveness(model, opts.properties)
     if not live:
         return result
     from verifier.engine.liveness import check_liveness, inconclusive_results
@@ -81,8 +95,13 @@ def run_check(model: M.Model, opts: CheckOptions, *,
 
             graph = labelled_graph(search.search)
             stepper = KernelView(search.search, search.conditions)  # type: ignore[assignment]
+        lasso = None
+        if lifter is not None:
+            def lasso(ordinals: list[int], loop: int | None) -> tuple[list[int], int | None]:
+                assert lifter is not None
+                return lifter.lasso([int(ex.ordinals[0][ordinals[0]])] + ordinals[1:], loop)
         extra = check_liveness(model, live, opts, expect or {}, complete=ex.complete,
-                               states=ex.states, stepper=stepper, graph=graph)
+                               states=ex.states, stepper=stepper, graph=graph, lift=lasso)
     except _GraphOutgrew as e:
         extra = inconclusive_results(model, live, expect or {}, str(e))
     except (KeyboardInterrupt, MemoryError) as e:  # the safety verdicts stand
@@ -105,8 +124,10 @@ def prefetch(model: M.Model, opts: CheckOptions) -> None:
         return
     monitors = select_properties(model, opts.properties)
     live = select_liveness(model, opts.properties)
+    group = plan_symmetry(model, live, opts)
     try:
-        K.prepare(model, monitors, K.liveness_conditions(live))
+        K.prepare(model, monitors, K.liveness_conditions(live),
+                  group if isinstance(group, Group) else None)
     except Exception:  # noqa: BLE001 - run_check meets it again, and says so
         return
 
@@ -122,11 +143,34 @@ class _Searched:
     compile_seconds: float
     search: Any        # the KernelSearch, for the liveness check's graph
     conditions: dict[M.Expr, int]
+    group: Group | None = None        # the symmetry group it reduced by
+    symmetry: R.Symmetry | None = None
+
+
+def _unreduced(model: M.Model, group: Group | str | None, why: str) -> R.Symmetry | None:
+    """The result's symmetry facts for a search that stored every state."""
+    if not model.symmetric:
+        return None
+    note = group if isinstance(group, str) else why
+    return R.Symmetry(tuple(e.name for e in model.symmetric), False, note=note if group is not None else
+                      "no symmetric enum occurs in the state, so there is nothing to reduce")
+
+
+def _paths(ex: Exploration, lifter: Lifter | None) -> Paths:
+    """The ordinals from an initial state to a state, of a real behaviour."""
+    def path(sid: int, error_step: tuple[int, int, str] | None = None
+             ) -> tuple[list[int], tuple[int, int, str] | None]:
+        ordinals = ex.path(sid)
+        if lifter is None:
+            return ordinals, error_step
+        return lifter.path(ordinals, error_step)
+    return path
 
 
 def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: CheckOptions,
-                   stoppers: frozenset[int]) -> _Searched | str | None:
-    """The search on the kernel engine, or why it does not apply (None: not asked for)."""
+                   stoppers: frozenset[int], group: Group | str | None = None) -> _Searched | str | None:
+    """The search on the kernel engine, or why it does not apply (None: not asked for);
+    reduced by the symmetry ``group`` when it is one."""
     if opts.kernel == "off":
         return None
     from verifier.engine import kernel as K
@@ -134,9 +178,18 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
     why = K.unavailable()
     prepared = None
     live = select_liveness(model, opts.properties)
-    if why is None:
+    conds = K.liveness_conditions(live)
+    if why is None and isinstance(group, Group):
         try:
-            prepared = K.prepare(model, monitors, K.liveness_conditions(live))
+            prepared = K.prepare(model, monitors, conds, group)
+        except K.Unsupported as e:  # the canonical form, or the spec itself: try without
+            group = f"symmetry reduction is not used: the kernel has no canonical form for it ({e}); " \
+                    "every state is stored"
+        except (OSError, MemoryError) as e:
+            why = f"it could not start ({type(e).__name__}: {e})"
+    if why is None and prepared is None:
+        try:
+            prepared = K.prepare(model, monitors, conds)
         except K.Unsupported as e:
             why = str(e)
         except (OSError, MemoryError) as e:  # e.g. LLVM's library cannot be loaded in the memory left
@@ -149,8 +202,15 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
         return f"the kernel engine does not apply: {why}"
     from verifier.engine.kernel.search import KernelSearch
 
+    reduced = group if isinstance(group, Group) else None
+    canonical = None
+    if reduced is not None:
+        from verifier.engine.kernel.symmetry import canon_rows
+
+        def canonical(rows: Any) -> Any:
+            return canon_rows(prepared.kernel, rows)[0]  # type: ignore[union-attr]
     ks = KernelSearch(model, prepared.kernel, prepared.layout, monitors, opts,  # type: ignore[arg-type]
-                      record_edges=bool(live))
+                      record_edges=bool(live), canonical=canonical)
     try:
         ex = ks.explore(stoppers)
     except sem.EvalError as err:
@@ -159,7 +219,14 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
                           "E120") from None
     coverage = ([int(x) for x in ks.enabled[:len(model.actions)]],
                 [int(x) for x in ks.taken[:len(model.actions)]])
-    return _Searched(ex, coverage, prepared.compile_seconds, ks, prepared.conditions)
+    if reduced is None:
+        symmetry = _unreduced(model, group, "")
+    else:
+        from verifier.engine.kernel.symmetry import represented
+
+        symmetry = R.Symmetry(tuple(e.name for e in reduced.enums), True, reduced.method, reduced.size,
+                              represented(prepared.kernel, ks.arr.S, ex.states, reduced))
+    return _Searched(ex, coverage, prepared.compile_seconds, ks, prepared.conditions, reduced, symmetry)
 
 
 def _search_python(model: M.Model, monitors: tuple[M.Property, ...], opts: CheckOptions,
@@ -202,14 +269,15 @@ def _error_note(p: M.Property, state: sem.State) -> str | None:
 
 
 def _result(model: M.Model, opts: CheckOptions, monitors: tuple[M.Property, ...],
-            counts: tuple[list[int], list[int]], ex: Exploration, expect: dict[str, str]) -> R.CheckResult:
+            counts: tuple[list[int], list[int]], ex: Exploration, expect: dict[str, str],
+            path: Paths) -> R.CheckResult:
     props: list[R.PropertyResult] = []
     for i, p in enumerate(monitors):
         f = ex.found.get(i)
         trace = None
         note = None
         if f is not None:
-            trace, last = replay(model, ex.path(f.sid))
+            trace, last = replay(model, path(f.sid)[0])
             if not sem.fires(p, last):
                 raise ReplayMismatch(f"replayed trace does not reach a state where {p.name} fires")
             note = _error_note(p, last)
@@ -222,7 +290,7 @@ def _result(model: M.Model, opts: CheckOptions, monitors: tuple[M.Property, ...]
     if opts.deadlock:
         trace = None
         if ex.deadlock is not None:
-            trace, last = replay(model, ex.path(ex.deadlock.sid))
+            trace, last = replay(model, path(ex.deadlock.sid)[0])
             if sem.successors(model, last):
                 raise ReplayMismatch("replayed deadlock state has transitions")
         verdict = R.VIOLATED if trace else (R.HOLDS if ex.complete else R.INCONCLUSIVE)
@@ -231,7 +299,8 @@ def _result(model: M.Model, opts: CheckOptions, monitors: tuple[M.Property, ...]
                                       expect.get("Deadlock")))
     if ex.error is not None:
         assert ex.error.step is not None
-        trace, _ = replay(model, ex.path(ex.error.sid), error_step=ex.error.step)
+        ordinals, step = path(ex.error.sid, ex.error.step)
+        trace, _ = replay(model, ordinals, error_step=step)
         props.append(R.PropertyResult("RuntimeError", R.RUNTIME, R.VIOLATED, trace, None,
                                       "no run-time error (domains, map keys, division)",
                                       expect.get("RuntimeError")))

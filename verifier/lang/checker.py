@@ -23,6 +23,7 @@ from verifier.lang.diagnostics import Diagnostic, SpecError, did_you_mean
 from verifier.lang.exprcheck import Decls, ExprChecker, Scope
 from verifier.lang.semantics import EvalError, evaluate
 from verifier.lang.stmtcheck import StmtChecker
+from verifier.lang.symmetry import check_symmetry, symmetric_type_errors
 from verifier.lang.temporalcheck import check_liveness
 
 MAX_DOMAIN = T.MAX_DOMAIN  # values in a parameter, map-domain or set-element type
@@ -72,6 +73,9 @@ class _Checker:
         self.s = StmtChecker(self.x)
         self.type_decls: dict[str, S.TypeDecl] = {}
         self.resolving: list[str] = []
+        self.seen: dict[str, S.Span] = {}  # the one namespace: name -> where it is declared
+        self.sized: dict[str, S.EnumDecl] = {}  # `enum E[n]` not yet resolved
+        self.symmetric: list[str] = []  # the `symmetric` enums, in declaration order
 
     def err(self, code: str, msg: str, span: S.Span, hint: str | None = None) -> None:
         self.errors.append(Diagnostic(code, msg, span, hint))
@@ -155,6 +159,8 @@ class _Checker:
     def named_type(self, name: str, sp: S.Span) -> T.Ty:
         if name in self.d.types:
             return self.d.types[name]
+        if name in self.sized:
+            return self.sized_enum(self.sized[name])
         if name in self.type_decls:
             if name in self.resolving:
                 self.err("E118", f"type `{name}` is defined in terms of itself", sp,
@@ -186,22 +192,27 @@ class _Checker:
                      "use a smaller type, e.g. a narrower range or a smaller constant")
 
     # -- declarations
+    def declare(self, name: str, sp: S.Span, what: str) -> bool:
+        seen = self.seen
+        if name in seen:
+            self.err("E102", f"`{name}` is already declared (line {seen[name].line})", sp,
+                     f"rename this {what}: constants, enum members, types, variables, "
+                     "definitions, actions and properties share one namespace")
+            return False
+        seen[name] = sp
+        return True
+
     def collect(self) -> None:
-        seen: dict[str, S.Span] = {}
-
-        def declare(name: str, sp: S.Span, what: str) -> bool:
-            if name in seen:
-                self.err("E102", f"`{name}` is already declared (line {seen[name].line})", sp,
-                         f"rename this {what}: constants, enum members, types, variables, "
-                         "definitions, actions and properties share one namespace")
-                return False
-            seen[name] = sp
-            return True
-
+        declare = self.declare
         for d in self.spec.decls:
             match d:
-                case S.EnumDecl(name, members, sp):
+                case S.EnumDecl(name, members, sp, symmetric, size):
                     if declare(name, sp, "enum"):
+                        if symmetric:
+                            self.symmetric.append(name)
+                        if size is not None:  # its members are named once the size is known
+                            self.sized[name] = d
+                            continue
                         ty = T.EnumTy(name, members)
                         self.d.types[name] = ty
                         for m in members:
@@ -219,6 +230,31 @@ class _Checker:
                     declare(name, sp, "declaration")
                 case S.LivenessDecl(name=name, span=sp):
                     declare(name, sp, "declaration")
+
+    def sized_enum(self, d: S.EnumDecl) -> T.Ty:
+        """``enum E[n]``: the members E1 .. En, once the constants are known."""
+        assert d.size is not None
+        del self.sized[d.name]
+        n_errors = len(self.errors)
+        n = self.const_expr(d.size, f"the size of enum `{d.name}`")
+        if not isinstance(n, int) or isinstance(n, bool):
+            if len(self.errors) == n_errors:
+                self.err("E108", f"the size of enum `{d.name}` must be a number known before the "
+                         "enum is used", d.size.span,
+                         "use numbers and constants declared before the first use of the enum")
+            self.d.types[d.name] = T.ANY
+            return T.ANY
+        if not 1 <= n <= MAX_DOMAIN:
+            self.err("E106" if n < 1 else "E110", f"enum `{d.name}` would have {n:,} members", d.size.span,
+                     f"an enum has 1 to {MAX_DOMAIN:,} members")
+            self.d.types[d.name] = T.ANY
+            return T.ANY
+        ty = T.EnumTy(d.name, tuple(f"{d.name}{i}" for i in range(1, n + 1)))
+        self.d.types[d.name] = ty
+        for m in ty.members:
+            if self.declare(m, d.span, "enum member"):
+                self.d.members[m] = ty
+        return ty
 
     def constants(self) -> list[tuple[str, Any, T.Ty]]:
         out = []
@@ -274,8 +310,11 @@ class _Checker:
             for fname in self.faults:
                 self.fault_name_ok(fname, declared)
             return None
+        for ename in list(self.sized):
+            self.sized_enum(self.sized[ename])
         for tname in list(self.type_decls):
             self.named_type(tname, self.type_decls[tname].span)
+        self.errors.extend(symmetric_type_errors(self.spec, self.d.types))
 
         variables: list[M.Variable] = []
         init_exprs: list[S.Expr | None] = []
@@ -362,13 +401,20 @@ class _Checker:
                 self.definition_alone(d)
         if self.errors:
             return None
-        return M.Model(
+        symmetric = tuple(t for t in (self.d.types[n] for n in self.symmetric)
+                          if isinstance(t, T.EnumTy))
+        model = M.Model(
             name=name, path=self.spec.path, source=self.source,
             constants=tuple(consts), variables=all_vars,
             n_spec_vars=len(variables), init_values=tuple(init_values),
             init_conds=tuple(init_conds), actions=tuple(actions), properties=tuple(props),
             counters=tuple(counters), lane=lane, n_slots=self.x.next_slot,
-            messages=messages, liveness=tuple(liveness))
+            messages=messages, liveness=tuple(liveness), symmetric=symmetric)
+        if symmetric:
+            self.errors.extend(check_symmetry(model))
+            if self.errors:
+                return None
+        return model
 
     def messages(self, decls: list[S.MessageDecl], actions: list[M.Action],
                  lane: M.Lane | None, lane_declared: bool) -> tuple[M.Message, ...]:

@@ -17,12 +17,13 @@ from verifier.lang import syntax as S
 from verifier.lang import typesys as T
 from verifier.lang.diagnostics import Diagnostic, did_you_mean
 
-BUILTINS = ("len", "head", "tail", "append", "min", "max", "abs", "enabled")
+BUILTINS = ("len", "head", "tail", "append", "min", "max", "abs", "ord", "enabled")
 TEMPORAL = ("always", "eventually", "~>", "until")
 _SIGNATURES = {"len": "`len(s)` of a set or sequence", "head": "`head(q)` of a sequence",
                "tail": "`tail(q)` of a sequence", "append": "`append(q, x)`",
                "min": "`min(a, b)` of two numbers or `min(S)` of a set",
                "max": "`max(a, b)` of two numbers or `max(S)` of a set", "abs": "`abs(x)`",
+               "ord": "`ord(m)` of an enum member",
                "enabled": "`enabled(Action(args))` of one action instance"}
 
 
@@ -427,6 +428,16 @@ class ExprChecker:
         if name == "abs":
             if arity(1):
                 self.expect(es[0], "int", args[0].span, "the argument of `abs`")
+            return M.EBuiltin(name, es, T.INT, sp)
+        if name == "ord":  # the member's position in its enum, from 0
+            if not arity(1):
+                return M.EConst(None, T.ANY, sp)
+            et = es[0].ty
+            if isinstance(et, T.EnumTy):
+                return M.EBuiltin(name, es, T.RangeTy(0, len(et.members) - 1), sp)
+            if not isinstance(et, T.AnyTy):
+                self.error("E103", f"`ord` needs an enum member, not {T.show(et)}", sp,
+                           "`ord(m)` is the position of member m in its enum (0 for the first)")
             return M.EBuiltin(name, es, T.INT, sp)
         # min / max: of two numbers, or of a non-empty set of numbers
         if arity(1, 2):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from verifier.lang.syntax import NOSPAN, Span
-from verifier.lang.typesys import Ty
+from verifier.lang.typesys import EnumTy, Ty
 
 
 def _span() -> Span:
@@ -405,6 +405,9 @@ class Model:
     n_slots: int
     messages: tuple[Message, ...] = ()    # report annotations, at most one per action
     liveness: tuple[Liveness, ...] = ()  # checked on the state graph after the search
+    # the `symmetric` enums: the checker proved that every action, property and
+    # constraint treats their members alike (``verifier/lang/symmetry.py``)
+    symmetric: tuple[EnumTy, ...] = ()
 
     @property
     def invariants(self) -> tuple[Property, ...]:

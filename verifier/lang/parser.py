@@ -197,10 +197,13 @@ class _Builder(Transformer[Token, Any]):
         return S.ConstDecl(str(c[0]), c[1], c[2], self._sp(meta))
 
     def enum_decl(self, meta: Any, c: list[Any]) -> S.EnumDecl:
-        return S.EnumDecl(str(c[0]), tuple(str(x) for x in c[1:]), self._sp(meta))
+        return S.EnumDecl(str(c[1]), tuple(str(x) for x in c[2:]), self._sp(meta), c[0] is not None)
+
+    def sized_enum_decl(self, meta: Any, c: list[Any]) -> S.EnumDecl:
+        return S.EnumDecl(str(c[1]), (), self._sp(meta), c[0] is not None, c[2])
 
     def type_decl(self, meta: Any, c: list[Any]) -> S.TypeDecl:
-        return S.TypeDecl(str(c[0]), c[1], self._sp(meta))
+        return S.TypeDecl(str(c[1]), c[2], self._sp(meta), c[0] is not None)
 
     def var_decl(self, meta: Any, c: list[Any]) -> S.VarDecl:
         return S.VarDecl(str(c[0]), c[1], c[2], self._sp(meta))

@@ -288,6 +288,10 @@ def _builtin(name: str, vals: list[Any], args: tuple[M.Expr, ...], sp: Span) -> 
         return tuple(vals[0]) + (vals[1],)
     if name == "abs":
         return abs(_num(vals[0], args[0]))
+    if name == "ord":
+        ty = args[0].ty
+        assert isinstance(ty, T.EnumTy)
+        return ty.members.index(vals[0])
     if len(vals) == 1:
         if not vals[0]:
             raise EvalError(f"{name} of an empty set", sp)

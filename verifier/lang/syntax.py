@@ -322,9 +322,14 @@ class ConstDecl:
 
 @dataclass(frozen=True, slots=True)
 class EnumDecl:
+    """``[symmetric] enum E { a, b }``, or ``enum E[size]`` (members E1 .. E<size>, named
+    by the checker once the size is known; ``members`` is then empty)."""
+
     name: str
     members: tuple[str, ...]
     span: Span = _span()
+    symmetric: bool = False
+    size: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +337,7 @@ class TypeDecl:
     name: str
     type: TypeExpr
     span: Span = _span()
+    symmetric: bool = False  # only enums can be: the checker says why (E126)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from verifier.results import (
     PropertyResult,
     Stats,
     Step,
+    Symmetry,
     Trace,
     Value,
     VMap,
@@ -109,9 +110,16 @@ def _trace(t: Trace | None) -> dict[str, Any] | None:
     }
 
 
+def _symmetry(y: Symmetry | None) -> dict[str, Any] | None:
+    if y is None:
+        return None
+    return {"enums": list(y.enums), "reduced": y.reduced, "method": y.method,
+            "group_size": y.group_size, "represents": y.represents, "note": y.note}
+
+
 def result_to_dict(r: CheckResult) -> dict[str, Any]:
     s = r.stats
-    return {
+    out = {
         "format": FORMAT,
         "schema_version": r.schema_version,
         "model": r.model,
@@ -119,6 +127,7 @@ def result_to_dict(r: CheckResult) -> dict[str, Any]:
         "engine": r.engine,
         "backend": r.backend,
         "backend_note": r.backend_note,
+        "symmetry": _symmetry(r.symmetry),  # left out when None (below)
         "complete": r.complete,
         "stop_reason": r.stop_reason,
         "vacuity_is_error": r.vacuity_is_error,
@@ -139,6 +148,9 @@ def result_to_dict(r: CheckResult) -> dict[str, Any]:
                                for combo in r.fault_combinations],
         "warnings": list(r.warnings),
     }
+    if r.symmetry is None:  # only a spec with symmetric enums has the field (schema 3 as before)
+        del out["symmetry"]
+    return out
 
 
 def result_to_json(result: CheckResult) -> str:
@@ -267,6 +279,17 @@ def _read_location(rd: _Reader, v: Any, where: str) -> Location | None:
                     rd.as_str(o["source_line"], f"{where}.source_line"))
 
 
+def _read_symmetry(rd: _Reader, v: Any, where: str) -> Symmetry | None:
+    if v is None:
+        return None
+    o = rd.as_obj(v, where, ("enums", "reduced", "method", "group_size", "represents", "note"))
+    return Symmetry(tuple(rd.as_str(e, f"{where}.enums[{i}]")
+                          for i, e in enumerate(rd.as_list(o["enums"], f"{where}.enums"))),
+                    rd.as_bool(o["reduced"], f"{where}.reduced"), rd.as_str(o["method"], f"{where}.method"),
+                    rd.as_int(o["group_size"], f"{where}.group_size"),
+                    rd.as_int(o["represents"], f"{where}.represents"), rd.opt_str(o["note"], f"{where}.note"))
+
+
 def _read_trace(rd: _Reader, v: Any, where: str) -> Trace | None:
     if v is None:
         return None
@@ -314,7 +337,7 @@ def _read_trace(rd: _Reader, v: Any, where: str) -> Trace | None:
 
 
 _TOP = ("format", "schema_version", "model", "spec_path", "engine", "backend", "backend_note",
-        "complete", "stop_reason",
+        "symmetry", "complete", "stop_reason",
         "vacuity_is_error", "constants", "stats", "properties", "coverage",
         "fault_combinations", "warnings")
 
@@ -339,7 +362,7 @@ def result_from_json(text: str, *, source: str = "<result>") -> CheckResult:
                 BAD_VERSION,
                 "re-run the check with this version of the verifier, or render the file "
                 "with the verifier version that wrote it")
-    o = rd.as_obj(data, "$", _TOP)
+    o = rd.as_obj(data, "$", _TOP if "symmetry" in data else tuple(k for k in _TOP if k != "symmetry"))
     st = rd.as_obj(o["stats"], "$.stats", ("states", "transitions", "depth", "seconds",
                                         "peak_memory_mb", "bytes_per_state", "initial_states",
                                         "compile_seconds"))
@@ -393,6 +416,7 @@ def result_from_json(text: str, *, source: str = "<result>") -> CheckResult:
         engine=rd.as_str(o["engine"], "$.engine"),
         backend=rd.as_str(o["backend"], "$.backend"),
         backend_note=rd.opt_str(o["backend_note"], "$.backend_note"),
+        symmetry=_read_symmetry(rd, o.get("symmetry"), "$.symmetry"),
         complete=rd.as_bool(o["complete"], "$.complete"),
         stop_reason=rd.opt_str(o["stop_reason"], "$.stop_reason"),
         properties=tuple(props),

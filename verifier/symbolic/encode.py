@@ -438,6 +438,10 @@ class Encoder:
             return SSeq(A.add(x.length, V.int_const(1)), tuple(items))
         if name == "abs":
             return A.abs_(as_int(vals[0], g, errs))
+        if name == "ord":  # an enum member is its position
+            x = unwrap(vals[0], g, errs)
+            assert isinstance(x, SEnum), x
+            return SInt(x.term, 0, len(x.ty.members) - 1)
         if name in ("min", "max"):
             if len(vals) == 2:
                 return A.minmax(as_int(vals[0], g, errs), as_int(vals[1], g, errs), name)

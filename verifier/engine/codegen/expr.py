@@ -579,6 +579,8 @@ class ExprGen:
             code = self.expr(args[0])
             n = number(code)
             return fold.render(abs(n)) if n is not None else f"abs({code})"
+        if name == "ord":  # an enum member's crep is its position
+            return self.expr(args[0])
         if name in ("min", "max") and len(args) == 2:
             self.numeric(args[0])
             self.numeric(args[1])

@@ -57,13 +57,14 @@ def liveness_conditions(props: tuple[M.Liveness, ...]) -> tuple[tuple[M.Expr, tu
 
 
 def prepare(model: M.Model, monitors: tuple[M.Property, ...],
-            conds: tuple[tuple[M.Expr, tuple[M.Param, ...]], ...] = ()) -> Prepared:
+            conds: tuple[tuple[M.Expr, tuple[M.Param, ...]], ...] = (), group: object = None) -> Prepared:
     """The compiled kernel, with a function for each of ``conds`` it translates
-    (``Prepared.conditions`` says which; the others are left to the reference semantics)."""
+    (``Prepared.conditions`` says which; the others are left to the reference semantics),
+    storing the canonical states of the symmetry ``group`` when given."""
     from verifier.engine.kernel.module import generate, load
 
     t0 = time.perf_counter()
-    src = generate(model, monitors, conds)
+    src = generate(model, monitors, conds, group)
     kernel = load(src)
     index = {conds[k][0]: k for k in src.conditions}
     return Prepared(kernel, src.layout, src.digest, time.perf_counter() - t0, index)

@@ -312,6 +312,8 @@ class ExprGen(Composites):
             return f"({code} & {lit(mask(T._bits(lay.capacity + 1)))})"
         if name == "abs":
             return f"abs({self.number(args[0])})"
+        if name == "ord":  # an enum member's crep is its position
+            return self.gen(args[0])
         if name in ("min", "max") and len(args) == 2:
             ca = self.let(self.number(args[0]))
             return f"{name}({ca}, {self.number(args[1])})"

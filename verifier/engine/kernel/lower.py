@@ -30,7 +30,7 @@ I1 = ir.IntType(1)
 PTR = I64.as_pointer()
 POINTERS = frozenset({"S", "O", "A", "act", "fired", "P"})  # parameters that are i64 pointers
 # (and the locals named _p<n>: scratch memory from ``_rt.scratch``)
-ENTRIES = frozenset({"expand", "mon", "cons"})  # and lv0, lv1, ...: the condition functions
+ENTRIES = frozenset({"expand", "mon", "cons", "canon"})  # and lv0, lv1, ...: the condition functions
 
 
 class _Fn:

@@ -40,21 +40,29 @@ class Source:
     layout: KernelLayout
     digest: str
     conditions: tuple[int, ...] = ()  # the entry points lv<k> for conditions on one state
+    canonical: bool = False  # with the entry point canon(S, O) of a symmetry group
 
 
 Condition = tuple[M.Expr, tuple[M.Param, ...]]
 
 
-def generate(model: M.Model, monitors: tuple[M.Property, ...], conds: tuple[Condition, ...] = ()) -> Source:
+def generate(model: M.Model, monitors: tuple[M.Property, ...], conds: tuple[Condition, ...] = (),
+             group: Any = None) -> Source:
     """The kernel source of ``model`` watching ``monitors`` (and evaluating ``conds``, the
-    liveness check's conditions); raises ``Unsupported`` for a construct without a kernel
-    translation."""
+    liveness check's conditions), storing canonical states of the symmetry ``group``
+    (``verifier.engine.symmetry.Group``) when given; raises ``Unsupported`` for a
+    construct without a kernel translation."""
     try:
         layout = KernelLayout.of(model)
     except NoLayout as e:
         raise Unsupported(str(e)) from None
     gen = StmtGen(model, layout, itertools.count())
     try:
+        if group is not None:
+            from verifier.engine.kernel.symmetry import canon_functions
+
+            gen.functions += canon_functions(model, layout, group)
+            gen.canonical = True
         gen.expand()
         gen.monitors(monitors)
         gen.constraints()
@@ -63,7 +71,7 @@ def generate(model: M.Model, monitors: tuple[M.Property, ...], conds: tuple[Cond
         raise Unsupported("expressions nested too deeply for generated code") from None
     text = HEADER + "\n\n" + "\n\n\n".join(gen.functions) + "\n"
     digest = hashlib.sha256(f"{_toolchain()}\n{text}".encode()).hexdigest()[:24]
-    return Source(text, layout, digest, done)
+    return Source(text, layout, digest, done, group is not None)
 
 
 def _toolchain() -> str:
@@ -96,6 +104,7 @@ class Kernel:
     engine: Any            # the LLVM execution engine that owns the machine code
     compile_seconds: float
     cached: bool
+    canon: Any = None      # canon(S, O) of the symmetry group (``symmetry.py``), if generated
 
 
 class _Native(types.WrapperAddressProtocol):  # type: ignore[misc]
@@ -184,7 +193,8 @@ def _from_cache(llvm: Any, tm: Any, obj_path: Path, src: Source) -> tuple[Any, d
 
 
 def _addresses(engine: Any, src: Source) -> dict[str, int] | None:
-    names = ["expand", "mon", "cons", *(f"lv{k}" for k in src.conditions)]
+    names = ["expand", "mon", "cons", *(f"lv{k}" for k in src.conditions),
+             *(["canon"] if src.canonical else [])]
     addresses = {n: engine.get_function_address(n) for n in names}
     return None if not all(addresses.values()) else addresses
 
@@ -193,4 +203,5 @@ def _kernel(engine: Any, a: dict[str, int], src: Source, seconds: float, *, cach
     fns = (_Native(a["expand"], sigs.SIG_EXPAND), _Native(a["mon"], sigs.SIG_MON),
            _Native(a["cons"], sigs.SIG_CONS))
     conds = {k: _Native(a[f"lv{k}"], sigs.SIG_PRED) for k in src.conditions}
-    return Kernel(fns, conds, engine, seconds, cached)
+    canon = _Native(a["canon"], sigs.SIG_PRED) if src.canonical else None
+    return Kernel(fns, conds, engine, seconds, cached, canon)

@@ -60,8 +60,12 @@ def _grow_rows(a: Any, rows: int) -> Any:
 
 class KernelSearch:
     def __init__(self, model: M.Model, kernel: Kernel, layout: KernelLayout,
-                 monitors: tuple[M.Property, ...], opts: CheckOptions, record_edges: bool = False) -> None:
+                 monitors: tuple[M.Property, ...], opts: CheckOptions, record_edges: bool = False,
+                 canonical: Any = None) -> None:
         self.model = model
+        # symmetry reduction: rows of initial states -> their canonical states (the kernel
+        # writes every successor canonical itself)
+        self.canonical = canonical
         self.kernel = kernel
         self.layout = layout
         self.monitors = monitors
@@ -198,6 +202,8 @@ class KernelSearch:
         init_states = sem.initial_states(self.model)
         init = np.array([self.layout.encode(s) for s in init_states], dtype=np.int64).reshape(
             len(init_states), self.layout.words)
+        if self.canonical is not None:
+            init = self.canonical(init)
         self._alloc(len(init_states))
         a, st, opts = self.arr, self.st, self.opts
         fns = self.kernel.fns

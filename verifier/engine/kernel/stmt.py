@@ -62,6 +62,9 @@ class StmtGen(ExprGen):
         self.words = ", ".join(f"t{i}" for i in range(layout.words))
         self.scopes: dict[str, list[int]] = {}  # per path function: the names it takes
         self.bases = instance_bases(model)
+        # symmetry reduction: each successor is written in its canonical form by the
+        # generated `_canon` (``verifier/engine/kernel/symmetry.py``)
+        self.canonical = False
         self.probes: dict[int, str] = {}  # per action: its instance function for `enabled`
 
     # -- functions
@@ -99,8 +102,11 @@ class StmtGen(ExprGen):
                 w, sh, _ = self.layout.places[c.var]
                 self.emit(f"t{w} += {lit(1 << sh)}")
         words = self.layout.words
-        for i in range(words):
-            self.emit(f"O[n * {words} + {i}] = t{i}" if words > 1 else f"O[n] = t{i}")
+        if self.canonical:
+            self.emit(f"_z = _canon(O, n, {self.words})")
+        else:
+            for i in range(words):
+                self.emit(f"O[n * {words} + {i}] = t{i}" if words > 1 else f"O[n] = t{i}")
         self.emit("A[n] = g")
         self.emit("return n + 1")
 

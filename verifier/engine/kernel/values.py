@@ -158,6 +158,10 @@ class Bounds:
                     return (0, lay.capacity)
                 if isinstance(lay, T.SetTy):
                     return (0, T.size(lay.elem) if not isinstance(lay.elem, T.AnyTy) else 0)
+            case M.EBuiltin("ord", (a,)):
+                iv = type_interval(a.ty)
+                assert iv is not None
+                return iv
             case M.EBuiltin("abs", (a,)):
                 lo, hi = self.of(a)
                 if lo >= 0:

@@ -146,12 +146,14 @@ def urgent(succ: Sequence[Sequence[tuple[int, int]]], conds: Sequence[Condition]
 def check_liveness(model: M.Model, props: tuple[M.Liveness, ...], opts: CheckOptions,
                    expect: dict[str, str], *, complete: bool, states: int,
                    stepper: Stepper | None = None,
-                   graph: LabelledGraph | None = None) -> list[R.PropertyResult]:
+                   graph: LabelledGraph | None = None, lift: Any = None) -> list[R.PropertyResult]:
     """``states``: how many states the search found (the graph has as many);
     ``stepper``: the search's, reused (its coverage counters keep counting), else a new
     one of the kind ``opts`` asks for; ``graph``: the state graph when the search kept it
     (an engine that records its edges, each with its instance: ``graph.LabelledGraph``;
-    ``stepper`` then answers ``truth`` and ``decode`` for its states)."""
+    ``stepper`` then answers ``truth`` and ``decode`` for its states); ``lift``: for a
+    graph of canonical states (symmetry reduction), turns a lasso's ordinals and loop
+    into a real one's (``verifier.engine.symmetry.Lifter.lasso``)."""
     def inconclusive(note: str) -> list[R.PropertyResult]:
         return inconclusive_results(model, props, expect, note)
 
@@ -193,7 +195,7 @@ def check_liveness(model: M.Model, props: tuple[M.Liveness, ...], opts: CheckOpt
     out = []
     for p in props:
         clock.show(f"liveness: looking for a fair behaviour that violates {p.name}", now=True)
-        out.append(_check_one(model, stepper, graph, succ, conds, p, expect, limit))
+        out.append(_check_one(model, stepper, graph, succ, conds, p, expect, limit, lift))
     clock.done()
     return out
 
@@ -220,7 +222,7 @@ def inconclusive_results(model: M.Model, props: tuple[M.Liveness, ...], expect: 
 
 def _check_one(model: M.Model, stepper: Stepper, graph: LabelledGraph,
                succ: list[list[tuple[int, int]]], conds: list[Condition], p: M.Liveness,
-               expect: dict[str, str], limit: int) -> R.PropertyResult:
+               expect: dict[str, str], limit: int, lift: Any = None) -> R.PropertyResult:
     states = list(graph.states)
     for values in itertools.product(*(T.value_list(q.ty) for q in p.params)):
         binding = tuple(zip(p.params, values))
@@ -237,19 +239,20 @@ def _check_one(model: M.Model, stepper: Stepper, graph: LabelledGraph,
                            note=f"{err}: raise [graph] max_nodes in the model, or simplify it")
         if found is None:
             continue
-        trace = _replay(model, stepper, graph, p, found)
+        trace = _replay(model, stepper, graph, p, found, lift)
         where = ""
         if p.params:
             shown = ", ".join(f"{q.name} = {R.format_value(T.display(q.ty, v))}"
                               for q, v in binding)
             where = f"for {shown}: "
-        return _result(model, p, R.VIOLATED, expect, trace=trace, note=where + _story(model, p, found))
+        return _result(model, p, R.VIOLATED, expect, trace=trace,
+                       note=where + _story(model, p, found, len(trace.steps)))
     return _result(model, p, R.HOLDS, expect,
                    note=f"no fair behaviour violates it ({len(graph.states):,} states)")
 
 
 def _replay(model: M.Model, stepper: Stepper, graph: LabelledGraph, p: M.Liveness,
-            found: Violation) -> R.Trace:
+            found: Violation, lift: Any = None) -> R.Trace:
     bases = instance_bases(model)
     action_of = [a for a in range(len(model.actions)) for _ in range(bases[a + 1] - bases[a])]
     ordinals = [graph.initial.index(found.start)]
@@ -259,14 +262,18 @@ def _replay(model: M.Model, stepper: Stepper, graph: LabelledGraph, p: M.Livenes
         a = action_of[gid]
         ordinals.append(graph.ordinal[at][(a, gid - bases[a], v)])
         at = v
-    trace, last = replay(model, ordinals)
-    if last != stepper.decode(graph.states[at]):
-        raise ReplayMismatch(f"the counterexample of {p.name} does not replay to its last state")
-    return dataclasses.replace(trace, loop=found.loop, trigger=found.trigger, stutter=found.stutter)
+    loop = found.loop
+    if lift is not None:  # canonical states: the real lasso they stand for (it re-checks itself)
+        ordinals, loop = lift(ordinals, loop)
+        trace, last = replay(model, ordinals)
+    else:
+        trace, last = replay(model, ordinals)
+        if last != stepper.decode(graph.states[at]):
+            raise ReplayMismatch(f"the counterexample of {p.name} does not replay to its last state")
+    return dataclasses.replace(trace, loop=loop, trigger=found.trigger, stutter=found.stutter)
 
 
-def _story(model: M.Model, p: M.Liveness, v: Violation) -> str:
-    n = len(v.steps)
+def _story(model: M.Model, p: M.Liveness, v: Violation, n: int) -> str:
     if v.loop is None:
         unit = "steps" if p.tick is None else f"ticks of {model.actions[p.tick].name}"
         return (f"the trigger holds in state {v.trigger}; the goal has not held when the bound "

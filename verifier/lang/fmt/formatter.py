@@ -384,13 +384,16 @@ class _Printer:
         match d:
             case S.ConstDecl(n, t, default):
                 return _assigned(["const ", _name(n), ": ", _type(t)], " =", default)
-            case S.EnumDecl(n, members):
+            case S.EnumDecl(n, members, _, symmetric, size):
+                kw = "symmetric enum " if symmetric else "enum "
+                if size is not None:
+                    return [kw, _name(n), f"[{_bound(size)}]"]
                 if not members:
                     raise ValueError("an enum has at least one member")
-                return ["enum ", _name(n), " ", Group(["{", Nest([Line(), *join(
+                return [kw, _name(n), " ", Group(["{", Nest([Line(), *join(
                     [_name(m) for m in members], [",", Line()]), IfBreak(",")]), Line(), "}"])]
-            case S.TypeDecl(n, t):
-                return ["type ", _name(n), " = ", _type(t)]
+            case S.TypeDecl(n, t, _, symmetric):
+                return ["symmetric type " if symmetric else "type ", _name(n), " = ", _type(t)]
             case S.VarDecl(n, t, init):
                 head: list[Doc] = ["var ", _name(n), ": ", _type(t)]
                 return head if init is None else _assigned(head, " =", init)
