@@ -133,19 +133,37 @@ def _kernel_folder() -> Path:
 
 
 def load(src: Source) -> Kernel:
-    """Compile the kernel, or load its machine code from the cache without lowering it again."""
+    """Compile the kernel, or load its machine code from the cache without lowering it again.
+
+    LLVM's context is shared with numba and not safe to use from two threads at once (a
+    run over several models compiles the next kernel in a thread), so every call into
+    LLVM holds numba's compiler lock; lowering to IR text is pure Python and does not.
+    """
     import llvmlite.binding as llvm
+    from numba.core.compiler_lock import global_compiler_lock
 
     t0 = time.perf_counter()
     obj_path = _kernel_folder() / f"k_{src.digest}.o"
-    llvm.initialize_native_target()
-    llvm.initialize_native_asmprinter()
-    tm = llvm.Target.from_default_triple().create_target_machine(opt=2, jit=True)
-    found = _from_cache(llvm, tm, obj_path, src)
+    with global_compiler_lock:
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        tm = llvm.Target.from_default_triple().create_target_machine(opt=2, jit=True)
+        found = _from_cache(llvm, tm, obj_path, src)
     if found is not None:
         engine, addresses = found
         return _kernel(engine, addresses, src, time.perf_counter() - t0, cached=True)
-    mod = llvm.parse_assembly(Lower(src.text, f"k_{src.digest}").ir_text())
+    ir_text = Lower(src.text, f"k_{src.digest}").ir_text()
+    with global_compiler_lock:
+        engine = _compile(llvm, tm, ir_text, obj_path)
+        compiled = _addresses(engine, src)
+    if compiled is None:
+        raise Unsupported("the compiled kernel lacks one of its entry points")
+    return _kernel(engine, compiled, src, time.perf_counter() - t0, cached=False)
+
+
+def _compile(llvm: Any, tm: Any, ir_text: str, obj_path: Path) -> Any:
+    """An engine over the optimised module; its object file goes to the cache."""
+    mod = llvm.parse_assembly(ir_text)
     mod.verify()
     pto = llvm.create_pipeline_tuning_options(speed_level=_speed_level())
     pb = llvm.create_pass_builder(tm, pto)
@@ -164,10 +182,7 @@ def load(src: Source) -> Kernel:
 
     engine.set_object_cache(notify, lambda _module: None)
     engine.finalize_object()
-    compiled = _addresses(engine, src)
-    if compiled is None:
-        raise Unsupported("the compiled kernel lacks one of its entry points")
-    return _kernel(engine, compiled, src, time.perf_counter() - t0, cached=False)
+    return engine
 
 
 def _speed_level() -> int:
