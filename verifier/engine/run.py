@@ -52,7 +52,7 @@ def run_check(model: M.Model, opts: CheckOptions, *,
     stoppers = frozenset(i for i, p in enumerate(monitors) if p.kind == "invariant")
     search = _search_kernel(model, monitors, opts, stoppers)
     if isinstance(search, _Searched):
-        ex, coverage, backend, note, compile_s = search.ex, search.coverage, "kernel", None, \
+        ex, coverage, backend, note, compile_s = search.ex, search.coverage, "kernel", search.search.note(), \
             search.compile_seconds
         stepper: Stepper | None = None
     else:
@@ -65,6 +65,8 @@ def run_check(model: M.Model, opts: CheckOptions, *,
         coverage = (stepper.enabled, stepper.taken)
         compile_s = 0.0
     result = _result(model, opts, monitors, coverage, ex, expect or {})
+    if isinstance(search, _Searched) and search.search.compacted:
+        result = _compacted(result, search.search.miss_probability)
     result = dataclasses.replace(result, backend=backend, backend_note=note,
                                  stats=dataclasses.replace(result.stats, compile_seconds=round(compile_s, 3)))
     live = select_liveness(model, opts.properties)
@@ -74,7 +76,8 @@ def run_check(model: M.Model, opts: CheckOptions, *,
 
     try:
         graph = None
-        if isinstance(search, _Searched) and search.search.edges_dropped and ex.complete:
+        if isinstance(search, _Searched) and search.search.edges_dropped and (
+                ex.complete or search.search.compacted):
             raise _GraphOutgrew(search.search.edges_dropped)
         if isinstance(search, _Searched) and search.search.edges_kept:
             from verifier.engine.kernel.graph import KernelView, labelled_graph
@@ -123,24 +126,43 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
         except (OSError, MemoryError) as e:  # e.g. LLVM's library cannot be loaded in the memory left
             why = f"it could not start ({type(e).__name__}: {e})"
     if prepared is None:
+        wanted = [flag for flag, on in (("--hash-compaction", opts.hash_compaction),
+                                        ("--checkpoint/--resume", opts.checkpoint_dir is not None),
+                                        ("--store-memory", opts.store_mb is not None),
+                                        ("--cluster", opts.cluster is not None)) if on]
+        if wanted:
+            raise EngineError(f"{wanted[0]} needs the kernel engine, which cannot run this spec: {why}",
+                              f"leave out {wanted[0]}, or rewrite the construct named", NOSPAN, "E121")
         if opts.kernel == "on":
             raise EngineError(f"the kernel engine cannot run this spec: {why}",
                               "leave out `--engine kernel` (the Python stepper runs it), or "
                               "rewrite the construct named", NOSPAN, "E121")
         return f"the kernel engine does not apply: {why}"
+    from verifier.engine.kernel.checkpoint import CheckpointError
     from verifier.engine.kernel.search import KernelSearch
 
     ks = KernelSearch(model, prepared.kernel, prepared.layout, monitors, opts,  # type: ignore[arg-type]
-                      record_edges=bool(live))
+                      record_edges=bool(live), digest=prepared.digest)
     try:
         ex = ks.explore(stoppers)
     except sem.EvalError as err:
         raise EngineError(f"run-time error while computing the initial states: {err.message}",
                           "fix the `var` initial values or `init` conditions", err.span,
                           "E120") from None
+    except CheckpointError as err:
+        raise EngineError(err.message, err.hint, NOSPAN, "E122") from None
     coverage = ([int(x) for x in ks.enabled[:len(model.actions)]],
                 [int(x) for x in ks.taken[:len(model.actions)]])
     return _Searched(ex, coverage, prepared.compile_seconds, ks, prepared.conditions)
+
+
+def _compacted(result: R.CheckResult, p: float | None) -> R.CheckResult:
+    """Hash compaction: what was not found violated may still be, in a missed state."""
+    why = (f"no violation among the states explored, but hash compaction may have missed states "
+           f"(probability at most {p or 0:.1e}); check without --hash-compaction for an exact answer")
+    props = tuple(dataclasses.replace(q, note=q.note or why) if q.verdict == R.INCONCLUSIVE else q
+                  for q in result.properties)
+    return dataclasses.replace(result, properties=props)
 
 
 def _search_python(model: M.Model, monitors: tuple[M.Property, ...], opts: CheckOptions,
