@@ -110,6 +110,10 @@ def add_parser(sub: Any) -> None:
                    help="go on from the checkpoint in DIR/<model>/ (written by --checkpoint DIR) "
                         "and keep checkpointing there; the counts and counterexamples are those of "
                         "an uninterrupted run")
+    c.add_argument("--cluster", metavar="ADDRESS",
+                   help="search on a Dask cluster: a scheduler's address (tcp://host:8786) or "
+                        "local:K for K local worker processes; needs pip install 'verifier[cluster]' "
+                        "(docs/scale.md)")
     c.add_argument("--full-states", action="store_true", help="print whole states in traces")
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     c.add_argument("--quiet", "-q", action="store_true",
@@ -151,7 +155,7 @@ def _options(cfg: ModelConfig, args: argparse.Namespace) -> Any:
     opts = dataclasses.replace(opts, workers=args.workers, store_mb=args.store_memory,
                                spill_dir=None if args.spill_dir is None else str(args.spill_dir),
                                hash_compaction=args.hash_compaction,
-                               checkpoint_every=args.checkpoint_every)
+                               checkpoint_every=args.checkpoint_every, cluster=args.cluster)
     folder = args.resume if args.resume is not None else args.checkpoint
     if folder is not None:
         opts = dataclasses.replace(opts, checkpoint_dir=str(folder / cfg.name), resume=args.resume is not None)

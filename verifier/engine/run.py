@@ -141,16 +141,23 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
     from verifier.engine.kernel.checkpoint import CheckpointError
     from verifier.engine.kernel.search import KernelSearch
 
-    ks = KernelSearch(model, prepared.kernel, prepared.layout, monitors, opts,  # type: ignore[arg-type]
-                      record_edges=bool(live), digest=prepared.digest)
+    ks: Any
     try:
+        if opts.cluster is not None:
+            from verifier.engine.kernel.cluster import ClusterSearch
+
+            ks = ClusterSearch(model, prepared, monitors, opts, record_edges=bool(live))
+        else:
+            ks = KernelSearch(model, prepared.kernel, prepared.layout, monitors, opts,  # type: ignore[arg-type]
+                              record_edges=bool(live), digest=prepared.digest)
         ex = ks.explore(stoppers)
     except sem.EvalError as err:
         raise EngineError(f"run-time error while computing the initial states: {err.message}",
                           "fix the `var` initial values or `init` conditions", err.span,
                           "E120") from None
-    except CheckpointError as err:
-        raise EngineError(err.message, err.hint, NOSPAN, "E122") from None
+    except CheckpointError as err:  # or a ClusterError (E123)
+        code = "E123" if type(err).__name__ == "ClusterError" else "E122"
+        raise EngineError(err.message, err.hint, NOSPAN, code) from None
     coverage = ([int(x) for x in ks.enabled[:len(model.actions)]],
                 [int(x) for x in ks.taken[:len(model.actions)]])
     return _Searched(ex, coverage, prepared.compile_seconds, ks, prepared.conditions)

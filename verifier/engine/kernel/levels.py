@@ -35,6 +35,7 @@ from verifier.engine.kernel.driver import (
 
 ORD_BITS = 32
 ORD_MASK = (1 << ORD_BITS) - 1
+NO_IDS = np.zeros(0, dtype=np.int64)  # expand_rows: the ids are id0 + row
 _C1 = -4658895280553007687  # 0xBF58476D1CE4E5B9 as int64
 _C2 = -7723592293110705685  # 0x94D049BB133111EB as int64
 
@@ -48,8 +49,9 @@ def _mix(z: int) -> int:
 
 
 @njit(cache=True)
-def expand_rows(fns, F, lo, hi, id0, X, A, KEY, amap, taken, enabled, stamp, st):  # type: ignore[no-untyped-def]
-    """Expand frontier rows F[lo:hi] (state ids id0 + row) into X: the successors that are
+def expand_rows(fns, F, lo, hi, id0, IDS, X, A, KEY, amap, taken, enabled, stamp, st):  # type: ignore[no-untyped-def]
+    """Expand frontier rows F[lo:hi] (state ids id0 + row, or IDS[row] when IDS is not
+    empty) into X: the successors that are
     not error transitions, in order, with KEY = parent id << 32 | ordinal. Coverage,
     transitions, the first deadlock and the first error go into taken/enabled/st as the
     driver counts them. Returns (successors written, the first row not expanded): a row
@@ -59,7 +61,7 @@ def expand_rows(fns, F, lo, hi, id0, X, A, KEY, amap, taken, enabled, stamp, st)
     words = X.shape[1]
     m = 0
     for i in range(lo, hi):
-        sid = id0 + i
+        sid = IDS[i] if IDS.shape[0] > 0 else id0 + i
         if st[HAS_CONS] != 0 and cons(row_ptr(F, i)) != 1:
             continue
         k = expand(row_ptr(F, i), row_ptr(X, m), rows - m, row_ptr(A, m))

@@ -225,7 +225,7 @@ class LevelSearch:
         h, st = self.h, self.h.st
         lo = self.fpos
         hi = min(len(self.F), lo + CHUNK_ROWS)
-        m, stop_row = L.expand_rows(h.kernel.fns, self.F, lo, hi, self.levels[-2], self.X, self.A, self.KEY,
+        m, stop_row = L.expand_rows(h.kernel.fns, self.F, lo, hi, self.levels[-2], L.NO_IDS, self.X, self.A, self.KEY,
                                     h.amap, h.taken, h.enabled, h.stamp, st)
         if stop_row == lo and lo < hi:  # one state's successors do not fit: a larger buffer
             rows = 4 * self.X.shape[0]
