@@ -114,7 +114,7 @@ def test_a_checkpoint_of_other_constants_or_options_is_refused(tmp_path: Path) -
     for m, extra, text in cases:
         with pytest.raises(EngineError) as e:
             run_check(m, CheckOptions(kernel="on", checkpoint_dir=folder, resume=True, **extra))
-        assert e.value.code == "E122" and text in e.value.message, e.value.message
+        assert e.value.code == "E130" and text in e.value.message, e.value.message
     with pytest.raises(EngineError) as e:
         run_check(_model("hal_n3"), CheckOptions(kernel="on", checkpoint_dir=str(tmp_path / "none"), resume=True))
     assert "no checkpoint in" in e.value.message
@@ -138,7 +138,7 @@ def test_command_line_checkpoint_resume_and_refusals(tmp_path: Path) -> None:
     assert a["stats"]["states"] == b["stats"]["states"] == 11_467
     assert a["properties"] == b["properties"] and a["coverage"] == b["coverage"]
     other = _cli(model, "--resume", str(ck), "--const", "CLIENTS=2")
-    assert other.returncode == 2 and "error[E122]" in other.stderr and "Traceback" not in other.stderr
+    assert other.returncode == 2 and "error[E130]" in other.stderr and "Traceback" not in other.stderr
     both = _cli(model, "--resume", str(ck), "--checkpoint", str(ck))
     assert both.returncode == 2 and "error[U004]" in both.stderr
     blocker = tmp_path / "file"

@@ -88,7 +88,7 @@ def test_cluster_with_hash_compaction_and_spilling_shards(address: str) -> None:
 def test_bad_cluster_addresses_are_user_errors(where: str, text: str) -> None:
     with pytest.raises(EngineError) as e:
         run_check(_model("hal_n3"), CheckOptions(kernel="on", cluster=where))
-    assert e.value.code == "E123" and text in e.value.message
+    assert e.value.code == "E131" and text in e.value.message
 
 
 def test_command_line_local_cluster(tmp_path: Path) -> None:
@@ -107,4 +107,4 @@ def test_command_line_local_cluster(tmp_path: Path) -> None:
     assert a["properties"] == b["properties"] and a["coverage"] == b["coverage"]
     assert "Dask cluster of 3 workers" in b["backend_note"]
     bad = check("--cluster", "local:x")
-    assert bad.returncode == 2 and "error[E123]" in bad.stdout + bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "error[E131]" in bad.stdout + bad.stderr and "Traceback" not in bad.stderr

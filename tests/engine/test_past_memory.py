@@ -136,4 +136,4 @@ def test_an_unwritable_spill_folder_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(EngineError) as e:
         run_check(_model("hal_n3"), CheckOptions(kernel="on", store_mb=TINY,  # type: ignore[arg-type]
                                                  spill_dir=str(blocker / "sub")))
-    assert e.value.code == "E122" and "spill folder" in e.value.message
+    assert e.value.code == "E130" and "spill folder" in e.value.message

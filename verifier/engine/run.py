@@ -155,9 +155,8 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
         raise EngineError(f"run-time error while computing the initial states: {err.message}",
                           "fix the `var` initial values or `init` conditions", err.span,
                           "E120") from None
-    except CheckpointError as err:  # or a ClusterError (E123)
-        code = "E123" if type(err).__name__ == "ClusterError" else "E122"
-        raise EngineError(err.message, err.hint, NOSPAN, code) from None
+    except CheckpointError as err:  # E130, or a ClusterError (E131)
+        raise EngineError(err.message, err.hint, NOSPAN, err.code) from None
     coverage = ([int(x) for x in ks.enabled[:len(model.actions)]],
                 [int(x) for x in ks.taken[:len(model.actions)]])
     return _Searched(ex, coverage, prepared.compile_seconds, ks, prepared.conditions)

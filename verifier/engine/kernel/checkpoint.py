@@ -42,6 +42,8 @@ RESUMABLE = ("time limit", "memory limit", "interrupted", "out of memory")
 class CheckpointError(Exception):
     """A checkpoint that cannot be written or resumed, with what to do about it."""
 
+    code = "E130"
+
     def __init__(self, message: str, hint: str) -> None:
         super().__init__(message)
         self.message = message

@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ LOCAL = re.compile(r"local:(\d+)$")
 
 class ClusterError(CheckpointError):
     """A cluster that cannot be used (a bad address, no workers, Dask missing)."""
+
+    code = "E131"
 
 
 def owner(X: Any, m: int, k: int) -> Any:
@@ -259,7 +262,9 @@ class ClusterSearch:
         self.edges_dropped: str | None = ("a search on a cluster keeps no state graph, which the liveness "
                                           "check needs: check liveness without --cluster") if record_edges else None
         self.workers = 0
-        self.volume: list[tuple[int, int]] = []  # per level: successors sent between shards, bytes
+        # per level: successors sent between shards and their bytes, keys returned, new states,
+        # and the seconds of each round (bench/scale.py reads them)
+        self.rounds: list[dict[str, float]] = []
         self.spills = 0
 
     def note(self) -> str:
@@ -352,9 +357,11 @@ class ClusterSearch:
             if opts.max_depth is not None and len(self._bases()) - 1 >= opts.max_depth:
                 ex.complete, ex.stop_reason = False, f"depth limit ({opts.max_depth})"
                 return
+            t0 = time.perf_counter()
             sent = [f.result() for f in [s.expand() for s in shards]]
-            self.volume.append((sum(x["sent"] for x in sent), sum(x["bytes"] for x in sent)))
+            t1 = time.perf_counter()
             got = [np.asarray(f.result()) for f in [s.absorb() for s in shards]]
+            t2 = time.perf_counter()
             n = self.levels[-1]
             allkeys = np.concatenate(got)
             src = np.concatenate([np.full(len(g), u, dtype=np.int64) for u, g in enumerate(got)])
@@ -376,6 +383,9 @@ class ClusterSearch:
                 per.append(mine[mine >= 0])  # in the shard's key order; past the limit: left out
             self._commit(shards, per)
             self.levels.append(n + len(order))
+            self.rounds.append({"sent": sum(x["sent"] for x in sent), "bytes": sum(x["bytes"] for x in sent),
+                                "received": int(len(allkeys)), "new": int(len(order)), "expand_s": t1 - t0,
+                                "absorb_s": t2 - t1, "commit_s": time.perf_counter() - t2})
             clock.progress(self.levels[-1], self.levels[-1] - self.levels[-2], len(self._bases()) - 1)
             if intr.take():
                 ex.complete, ex.stop_reason = False, "interrupted"
