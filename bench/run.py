@@ -5,14 +5,15 @@
     python3 bench/run.py --no-doc   # print the table only
 
 For each size of bench/counters.fsl it runs, back to back and each in a fresh process:
-verifier's compiled engine, the hand-tuned pure-Python search of bench/handtuned_counters.py
+verifier's kernel engine (one and two workers), the hand-tuned pure-Python search of bench/handtuned_counters.py
 and SPIN on an equivalent Promela model generated here (one d_step per transition of ours,
 so SPIN's "states, stored" equals our distinct count, and its "transitions" ours plus one
 for the initial state). It checks that all three agree on the counts, takes the best of
 the repeated timings, measures each process's peak RSS (GNU time) and subtracts the peak RSS
 of the same tool on a tiny size, so that "RSS/state" is what a state costs. It
-also runs bench/ring.fsl (leader election with crashes; fewer transitions per state) with
-verifier and SPIN, and the reference-semantics engine on a small size for the ratio.
+also runs bench/ring.fsl (leader election with crashes; fewer transitions per state) at
+0.15M, 2.3M and 7.4M states with verifier and SPIN, the generated-Python stepper on the
+smallest sizes and the reference-semantics engine on a small size, for the ratios.
 
 Times are CPU seconds (user + system) of the search, not wall time: the machine is shared,
 and CPU time is what the search costs whichever other jobs run. The results replace the
@@ -70,7 +71,9 @@ def counters(label: str, n: int, k: int) -> Size:
 
 SIZES = [counters("0.25M", 5, 3), counters("1M", 4, 10), counters("3M", 6, 3)]
 FULL_ONLY = [counters("8M", 5, 7)]
-RING = Size("ring", "ring.fsl", (("N", 5), ("CRASHES", 2)))
+RINGS = [Size("ring", "ring.fsl", (("N", 5), ("CRASHES", 2))), Size("ring", "ring.fsl", (("N", 6), ("CRASHES", 2)))]
+RING_FULL_ONLY = [Size("ring", "ring.fsl", (("N", 6), ("CRASHES", 3)))]
+RING = RINGS[0]
 TINY = {"counters.fsl": counters("tiny", 2, 1), "ring.fsl": Size("tiny", "ring.fsl", (("N", 2), ("CRASHES", 0)))}
 # The reference engine is ~100x slower: a small size (20,736 states; 6,561 with --quick).
 REFERENCE = counters("20k", 4, 3)
@@ -127,8 +130,18 @@ def _spawn(cmd: list[str], cwd: Path | None = None) -> tuple[str, int, float]:
     return text, ru.ru_maxrss, ru.ru_utime + ru.ru_stime - before.ru_utime - before.ru_stime
 
 
+# engine name -> CheckOptions fields (the kernel engine on one or two workers, the
+# generated-Python stepper, the reference semantics)
+ENGINES = {"kernel": {"kernel": "on"}, "kernel2": {"kernel": "on", "workers": 2},
+           "python": {"kernel": "off", "compiled": "on"}, "reference": {"kernel": "off", "compiled": "off"}}
+TOOL = {"kernel": "verifier", "kernel2": "verifier 2w", "python": "verifier python", "reference": "reference"}
+
+
 def child_verifier(spec: str, consts: list[str], engine: str) -> None:
-    """In a child process: one search, printed as a JSON line."""
+    """In a child process: one search, printed as a JSON line. For the kernel, a first
+    run with a state limit of 1 compiles the model (or loads it from the cache) and loads
+    the search loop, so that the timed run is the search alone, as SPIN's is; the
+    compile time is reported apart."""
     sys.path.insert(0, str(ROOT))
     from verifier.config import spec_model, with_overrides
     from verifier.config.load import load_model
@@ -137,24 +150,30 @@ def child_verifier(spec: str, consts: list[str], engine: str) -> None:
 
     values = {k: int(v) for k, v in (c.split("=") for c in consts)}
     model = load_model(with_overrides(spec_model(BENCH / spec), constants=values))
+    opts = CheckOptions(**ENGINES[engine])  # type: ignore[arg-type]
+    compile_s = 0.0
+    if opts.kernel == "on":
+        warm = run_check(model, CheckOptions(**ENGINES[engine], max_states=1))  # type: ignore[arg-type]
+        compile_s = warm.stats.compile_seconds
     c0 = time.process_time()
-    result = run_check(model, CheckOptions(compiled="on" if engine == "compiled" else "off"))
+    result = run_check(model, opts)
     cpu = time.process_time() - c0
     st = result.stats
     print(json.dumps({"states": st.states, "transitions": st.transitions, "depth": st.depth,
                       "seconds": st.seconds, "cpu": cpu, "bytes_per_state": st.bytes_per_state,
-                      "engine": result.engine, "complete": result.complete}))
+                      "engine": result.engine, "backend": result.backend, "complete": result.complete,
+                      "compile_seconds": compile_s}))
 
 
-def run_verifier(size: Size, engine: str = "compiled") -> Run:
+def run_verifier(size: Size, engine: str = "kernel") -> Run:
     cmd = [sys.executable, __file__, "--child", engine, size.spec] + \
           [f"{k}={v}" for k, v in size.consts]
     text, rss, _ = _spawn(cmd)
     r = json.loads(text.strip().splitlines()[-1])
     assert r["complete"], r
-    return Run("verifier" if engine == "compiled" else "reference", size, r["states"],
-               r["transitions"], r["cpu"], r["seconds"], rss, r["bytes_per_state"],
-               extra={"depth": r["depth"]})
+    return Run(TOOL[engine], size, r["states"], r["transitions"], r["cpu"], r["seconds"], rss,
+               r["bytes_per_state"], extra={"depth": r["depth"], "compile": r["compile_seconds"],
+                                            "backend": r["backend"]})
 
 
 def run_handtuned(size: Size) -> Run:
@@ -292,7 +311,7 @@ def source_digest() -> str:
     to notice an engine edited during the run."""
     import hashlib
     h = hashlib.sha256()
-    files = list((ROOT / "verifier").glob("*.py")) + list((ROOT / "verifier" / "engine").glob("*.py"))
+    files = [p for p in (ROOT / "verifier").rglob("*.py") if "__pycache__" not in p.parts]
     for f in sorted(files):
         h.update(f.read_bytes())
     return h.hexdigest()[:12]
@@ -330,6 +349,13 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         tools.setdefault("verifier", []).append(v)
         if size.expect is not None and v.states != size.expect:
             raise SystemExit(f"bench: expected {size.expect:,} states, verifier found {v.states:,}")
+        v2 = run_verifier(size, "kernel2")
+        agree(v, v2)
+        tools.setdefault("verifier 2w", []).append(v2)
+        if size is SIZES[0] or size is RING:  # the generated-Python stepper, for the ratio
+            p = run_verifier(size, "python")
+            agree(v, p)
+            tools.setdefault("verifier python", []).append(p)
         if size.spec == "counters.fsl":
             h = run_handtuned(size)
             agree(v, h)
@@ -348,11 +374,12 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         note(f"baseline peak RSS (KiB): {base}")
         results: list[tuple[Size, dict[str, Run]]] = []
         wall_per_state: float | None = None   # one round of every tool, from the last size
-        for size in sizes + [RING]:
+        rings = RINGS if args.quick else RINGS + RING_FULL_ONLY
+        for size in sizes + rings:
             if spin:
                 spin.build(size)
             n = size.expect or 0
-            if size is not RING and wall_per_state and elapsed() + wall_per_state * n > budget - reserve:
+            if size.spec != "ring.fsl" and wall_per_state and elapsed() + wall_per_state * n > budget - reserve:
                 note(f"time budget: skipping {size.show()} (about {wall_per_state * n:.0f} s)")
                 skipped.append(size)
                 continue
@@ -363,14 +390,14 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
                 took = time.monotonic() - t0
                 if rep == 0 and n:
                     wall_per_state = took / n
-                if rep + 1 < reps and elapsed() + 1.1 * took > budget - (0 if size is RING else reserve):
+                if rep + 1 < reps and elapsed() + 1.1 * took > budget - (0 if size.spec == "ring.fsl" else reserve):
                     note(f"time budget: one timing only for {size.show()}")
                     break
             results.append((size, {t: best(rs) for t, rs in tools.items()}))
         ref = run_verifier(reference, "reference")
         comp = best([run_verifier(reference) for _ in range(reps)])
         agree(comp, ref)
-        note(f"reference {ref.cpu:.2f}s vs compiled {comp.cpu:.2f}s on {reference.show()}")
+        note(f"reference {ref.cpu:.2f}s vs kernel {comp.cpu:.2f}s on {reference.show()}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     changed = source_digest() != digest
@@ -417,43 +444,54 @@ def render(data: dict[str, object], quick: bool, load_before: str) -> str:
            f"{data['version']} (sources digest {data['digest']})"
            + (" — **its sources changed during the run: rerun**" if data["changed"] else "") + ".", "",
            "Times are CPU seconds of the search (user + system; for verifier and the hand-tuned search "
-           "measured in the process around the search, so start-up and parsing are left out; for SPIN "
-           f"the whole pan process, its compilation left out), {'best of up to ' + str(reps) + ' runs (column *runs*; fewer when the time budget says so)' if reps > 1 else 'one run'}"
+           "measured in the process around the search, so start-up, parsing and the kernel's compilation "
+           "are left out (column *compile s*: generating and compiling the model's kernel, from the "
+           "machine-code cache when it holds it); for SPIN the whole pan process, its compilation left "
+           f"out), {'best of up to ' + str(reps) + ' runs (column *runs*; fewer when the time budget says so)' if reps > 1 else 'one run'}"
            ", each in a fresh process; tools run "
-           "back to back for each size. *Stored B/state*: the tool's own account of its seen-set "
-           "(verifier: the sorted packed-state array plus parent links and transition ordinals, from "
-           "`stats.bytes_per_state`; SPIN: pan's \"actual memory usage for states\"). *RSS B/state*: "
+           "back to back for each size. *verifier* is the kernel engine (the default) on one worker, "
+           "*verifier 2w* on two (`--workers 2`; its CPU time counts both cores, so compare wall "
+           "times), *verifier python* the generated-Python stepper (`--engine python`). *Stored B/state*: "
+           "the tool's own account of its seen-set "
+           "(verifier: the kernel's state table (8 bytes a 64-bit word), its hash table of ids (4 bytes a "
+           "slot at most 60% full, grown by doubling) and the parent links and transition ordinals (6 "
+           "bytes), from `stats.bytes_per_state`; SPIN: pan's \"actual memory usage for states\"). *RSS B/state*: "
            "peak RSS of the process minus that of the same tool on a tiny size "
            f"(verifier {base['verifier'] / 1024:.0f} MiB, hand-tuned {base['hand-tuned'] / 1024:.0f} MiB"
            + (f", SPIN {base['SPIN'] / 1024:.0f} MiB" if "SPIN" in base else "") +
            "), divided by the states; for SPIN it includes the hash table (-w) and the DFS stack.", "",
-           "| model | size | tool | states | transitions | CPU s | wall s | runs | states/s | transitions/s "
-           "| stored B/state | RSS B/state |",
-           "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+           "| model | size | tool | states | transitions | CPU s | wall s | compile s | runs | states/s | "
+           "transitions/s | stored B/state | RSS B/state |",
+           "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for size, tools in results:
         for name, r in tools.items():
-            rss = (r.rss_kb - base.get(name, 0)) * 1024 / r.states
+            rss = (r.rss_kb - base.get(name.split(" ")[0], 0)) * 1024 / r.states
             stored = f"{r.stored_bps:.1f}" if r.stored_bps is not None else "-"
+            comp_s = f"{r.extra['compile']:.2f}" if "compile" in r.extra and name != "verifier python" else "-"
+            speed = r.wall if name == "verifier 2w" else r.cpu
             out.append(f"| {size.spec.removesuffix('.fsl')} | {size.show()} | {name} | {r.states:,} | "
-                       f"{r.transitions:,} | {r.cpu:.2f} | {r.wall:.2f} | {r.runs} | {_rate(r.states / r.cpu)} | "
-                       f"{_rate(r.transitions / r.cpu)} | {stored} | {rss:.0f} |")
+                       f"{r.transitions:,} | {r.cpu:.2f} | {r.wall:.2f} | {comp_s} | {r.runs} | "
+                       f"{_rate(r.states / speed)} | {_rate(r.transitions / speed)} | {stored} | {rss:.0f} |")
     if skipped:
         out += ["", "Skipped to stay within the time budget: " + "; ".join(
             f"counters {z.show()} ({z.expect:,} states)" for z in skipped) + "."]
-    out += ["", "Ratios in the same run (states/s of verifier divided by the other's; below 1: "
-            "verifier is slower):", "",
-            "| model | size | verifier / hand-tuned | verifier / SPIN |", "|---|---|--:|--:|"]
+    out += ["", "Ratios in the same run (states/s of verifier, one worker (CPU time), divided by the "
+            "other's; above 1: verifier is faster; two workers: wall time against one worker's):", "",
+            "| model | size | verifier / hand-tuned | verifier / SPIN | verifier / its Python stepper | "
+            "2 workers / 1 worker |", "|---|---|--:|--:|--:|--:|"]
     for size, tools in results:
         v = tools["verifier"]
         cells = []
-        for other in ("hand-tuned", "SPIN"):
+        for other in ("hand-tuned", "SPIN", "verifier python"):
             o = tools.get(other)
             cells.append(f"{o.cpu / v.cpu:.2f}" if o else "-")
-        out.append(f"| {size.spec.removesuffix('.fsl')} | {size.show()} | {cells[0]} | {cells[1]} |")
-    out += ["", f"Reference-semantics engine (`CheckOptions(compiled=\"off\")`) on counters "
+        two = tools.get("verifier 2w")
+        cells.append(f"{v.wall / two.wall:.2f}" if two else "-")
+        out.append(f"| {size.spec.removesuffix('.fsl')} | {size.show()} | " + " | ".join(cells) + " |")
+    out += ["", f"Reference-semantics engine (`--engine reference`) on counters "
             f"{ref.size.show()} ({ref.states:,} states; a larger size would take minutes): "
             f"{ref.cpu:.1f} s, {_rate(ref.states / ref.cpu)} states/s, against {comp.cpu:.3f} s for the "
-            f"compiled engine on the same size: the compiled engine is {ref.cpu / comp.cpu:.0f}× faster.",
+            f"kernel engine on the same size: the kernel is {ref.cpu / comp.cpu:.0f}× faster.",
             "", END]
     return "\n".join(out)
 

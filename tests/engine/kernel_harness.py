@@ -55,7 +55,8 @@ def python_kernel(src: Source) -> dict[str, Any]:
     the lowering with Python's semantics of the same source."""
     ns: dict[str, Any] = {}
     body = "\n".join(ln for ln in src.text.splitlines() if not ln.startswith(("from ", "import ")))
-    rt = SimpleNamespace(popcount=_popcount, lowbit=_lowbit, highbit=_highbit, span=_span)
+    rt = SimpleNamespace(popcount=_popcount, lowbit=_lowbit, highbit=_highbit, span=_span,
+                         scratch=lambda k: [0] * k)
     ns.update(njit=lambda *a, **k: (lambda f: f), _rt=rt)
     exec(compile(body, "<kernel source>", "exec"), ns)  # the test's own generated code
     return ns

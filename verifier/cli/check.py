@@ -209,6 +209,51 @@ def _snapshot(targets: list[str]) -> dict[Path, str]:
     return out
 
 
+class _Ahead:
+    """While one model is checked, the next one's kernel is compiled (in one thread, into
+    the on-disk cache), so that a run over a folder of models pays little for the
+    compilations; the search releases the interpreter meanwhile."""
+
+    def __init__(self, items: list[Any], options: Any, overrides: Any, limits: Limits,
+                 args: argparse.Namespace) -> None:
+        self.items = items
+        self.options = options
+        self.overrides = overrides
+        self.limits = limits
+        self.args = args
+        self.pending: Any = None
+        self.pool: Any = None
+        if len(items) > 1 and args.workers == 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verifier-compile")
+
+    def next(self, idx: int) -> None:
+        """Model ``idx`` comes next: wait for its compilation, start the one after it."""
+        if self.pending is not None:
+            self.pending.result()
+            self.pending = None
+        if self.pool is None:
+            return
+        if idx + 1 < len(self.items) and not isinstance(self.items[idx + 1], SpecError):
+            self.pending = self.pool.submit(self._warm, self.items[idx + 1])
+        elif idx + 1 >= len(self.items):
+            self.pool.shutdown(wait=False)
+            self.pool = None
+
+    def _warm(self, item: ModelConfig) -> None:
+        from verifier.config.load import load_model
+        from verifier.engine import prefetch
+
+        try:
+            a = self.args
+            cfg = with_overrides(item, constants=self.overrides or None, limits=self.limits,
+                                 properties=a.property, stop_at_first=a.stop_at_first or None)
+            prefetch(load_model(cfg), self.options(cfg))
+        except Exception:  # noqa: BLE001 - the model's own turn reports its errors
+            return
+
+
 def _check(args: argparse.Namespace) -> int:
     from verifier.config.load import load_model
     from verifier.engine import EngineError, run_check
@@ -236,8 +281,10 @@ def _check(args: argparse.Namespace) -> int:
     write = args.report_dir is not None and not args.no_reports and not os.environ.get(
         "VERIFIER_NO_REPORTS")
     stopped = False
-    items = configs(args.targets)
-    for item in items:
+    items = list(configs(args.targets))
+    ahead = _Ahead(items, lambda cfg: _options(cfg, args), overrides, limits, args)
+    for idx, item in enumerate(items):
+        ahead.next(idx)
         if isinstance(item, SpecError):
             diags.error(item)
             results.append(("?", None, EXIT_USAGE))

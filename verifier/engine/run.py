@@ -95,6 +95,25 @@ def run_check(model: M.Model, opts: CheckOptions, *,
     return dataclasses.replace(result, properties=result.properties + tuple(extra))
 
 
+def prefetch(model: M.Model, opts: CheckOptions) -> None:
+    """Compile the model's kernel into the on-disk cache, for a later ``run_check`` of it
+    (a command checking several models compiles the next one in a thread meanwhile; the
+    search releases the interpreter). Anything that goes wrong is left for ``run_check``
+    to report."""
+    if opts.kernel == "off":
+        return
+    from verifier.engine import kernel as K
+
+    if K.unavailable() is not None:
+        return
+    monitors = select_properties(model, opts.properties)
+    live = select_liveness(model, opts.properties)
+    try:
+        K.prepare(model, monitors, K.liveness_conditions(live))
+    except Exception:  # noqa: BLE001 - run_check meets it again, and says so
+        return
+
+
 class _GraphOutgrew(Exception):
     """The kernel search stopped keeping the state graph: it outgrew the liveness check's memory."""
 

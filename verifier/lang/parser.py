@@ -82,7 +82,14 @@ def parse_file(path: Path) -> S.Spec:
 
 
 def parse(text: str, path: str = "<string>") -> S.Spec:
-    """Parse spec text into an AST, or raise SpecError (never a Lark exception)."""
+    """Parse spec text into an AST, or raise SpecError (never a Lark exception). The AST
+    is immutable, so the last few texts' ASTs are kept: a run over a folder of models
+    reads the same spec many times."""
+    return _parse(text, path)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse(text: str, path: str) -> S.Spec:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise SpecError([Diagnostic("E008", f"spec too large (limit {MAX_FILE_BYTES:,} bytes)",
                                     S.Span(path, 0, 0, 0, 0), "split the spec or shrink it")])

@@ -135,7 +135,8 @@ def statistics_facts(result: CheckResult) -> tuple[Fact, ...]:
         Fact("Speed", f"{s.states_per_second:,.0f} states/s" if s.seconds > 0 else NOT_RECORDED),
         Fact("Peak memory", f"{s.peak_memory_mb:,.1f} MB" if s.peak_memory_mb > 0
              else NOT_RECORDED),
-        Fact("Bytes per state", f"{s.bytes_per_state:,.1f}"),
+        Fact("Bytes per state", f"{s.bytes_per_state:,.1f}" if s.bytes_per_state > 0
+             else NOT_RECORDED),
     )
 
 

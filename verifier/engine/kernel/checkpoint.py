@@ -232,10 +232,7 @@ def resume(ks: Any) -> None:
         tmask, tlimit = st[D.TMASK], st[D.TLIMIT]
         st[:] = saved
         st[D.TMASK], st[D.TLIMIT] = tmask, tlimit
-        while n > int(st[D.TLIMIT]):
-            ks._grow(D.GROW_TABLE)
-        a.tab[:] = 0
-        D.rehash(a.S, n, a.tab, words)
+        ks.rebuild_table(n)
         if st[D.RECORD_EDGES]:
             ks._grow(D.GROW_EDGES, ne)
             for e in ("esrc", "edst", "eord", "eact"):

@@ -17,9 +17,10 @@ to Python when the level is done, its work budget is spent, or an array needs ro
 
 from __future__ import annotations
 
+import llvmlite.ir as llvm_ir
 import numpy as np
 from numba import njit
-from numba.core import types
+from numba.core import cgutils, types
 from numba.extending import intrinsic
 
 from verifier.engine.kernel import sigs
@@ -67,10 +68,33 @@ def hash_row(R, i, words):  # type: ignore[no-untyped-def]
     return h
 
 
+@intrinsic
+def prefetch(typingctx, arr, i):  # type: ignore[no-untyped-def]
+    """Ask the processor to bring ``arr[i]`` (1-D) or row ``i`` (2-D) into the cache:
+    a hint that lets several lookups' memory accesses overlap."""
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        a = context.make_array(signature.args[0])(context, builder, value=args[0])
+        stride = builder.extract_value(a.strides, 0)
+        item = context.get_constant(types.intp, signature.args[0].dtype.bitwidth // 8)
+        ptr = builder.gep(a.data, [builder.mul(args[1], builder.sdiv(stride, item))])
+        i8p = llvm_ir.IntType(8).as_pointer()
+        i32 = llvm_ir.IntType(32)
+        fnty = llvm_ir.FunctionType(llvm_ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+    return types.void(arr, types.int64), codegen
+
+
 @njit(cache=True)
 def lookup(S, tab, tmask, X, j, words):  # type: ignore[no-untyped-def]
     """(id of the state X[j] in the table, or -1, and the free slot where it goes)."""
-    idx = hash_row(X, j, words) & tmask
+    return lookup_at(S, tab, tmask, X, j, words, hash_row(X, j, words) & tmask)
+
+
+@njit(cache=True, inline="always")
+def lookup_at(S, tab, tmask, X, j, words, idx):  # type: ignore[no-untyped-def]
+    """``lookup`` starting at slot ``idx`` (the state's hash, masked)."""
     while True:
         v = tab[idx]
         if v == 0:
@@ -86,7 +110,7 @@ def lookup(S, tab, tmask, X, j, words):  # type: ignore[no-untyped-def]
         idx = (idx + 1) & tmask
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def rehash(S, n, tab, words):  # type: ignore[no-untyped-def]
     """Fill the empty table ``tab`` with the ids 0..n-1."""
     tmask = tab.shape[0] - 1
@@ -110,7 +134,7 @@ def _monitor(mon, S, sid, st, act, fired, found):  # type: ignore[no-untyped-def
             st[N_ACTIVE] -= c
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def add_initial(fns, S, P, R, tab, st, init, act, fired, found):  # type: ignore[no-untyped-def]
     """Insert the initial states (rows of ``init``) in order; returns how many were new."""
     words = S.shape[1]
@@ -137,7 +161,7 @@ def add_initial(fns, S, P, R, tab, st, init, act, fired, found):  # type: ignore
 
 
 @njit(cache=True, inline="always")
-def absorb(mon, S, P, R, tab, st, i, X, A, KN, base, k, n, ne, amap, taken, enabled, stamp,  # type: ignore[no-untyped-def]
+def absorb(mon, S, P, R, tab, st, i, X, A, KN, H, base, k, n, ne, amap, taken, enabled, stamp,  # type: ignore[no-untyped-def]
            act, fired, found, record, esrc, edst, eord, eact):
     """Take in the k transitions of state i, rows base..base+k-1 of X (actions in A;
     KN, when not empty, the ids of those already looked up and found, else -1):
@@ -155,6 +179,19 @@ def absorb(mon, S, P, R, tab, st, i, X, A, KN, base, k, n, ne, amap, taken, enab
             enabled[a] += 1
     if k == 0 and st[WANT_DEADLOCK] != 0 and st[DEADLOCK] < 0:
         st[DEADLOCK] = i
+    # the lookups' memory accesses overlap: the table slots of every successor are
+    # fetched first, then the state rows they point at, then each is looked up in turn
+    known = KN.shape[0] > 0
+    for j in range(k):
+        if A[base + j] >= 0 and not (known and KN[base + j] >= 0):
+            h = hash_row(X, base + j, words) & tmask
+            H[j] = h
+            prefetch(tab, h)
+    for j in range(k):
+        if A[base + j] >= 0 and not (known and KN[base + j] >= 0):
+            v = tab[H[j]]
+            if v != 0:
+                prefetch(S, v - 1)
     for j in range(k):
         g = A[base + j]
         if g < 0:
@@ -163,10 +200,10 @@ def absorb(mon, S, P, R, tab, st, i, X, A, KN, base, k, n, ne, amap, taken, enab
                 st[ERR_ORD] = j
                 st[ERR_ACTION] = amap[-1 - g]
             continue
-        if KN.shape[0] > 0 and KN[base + j] >= 0:
+        if known and KN[base + j] >= 0:
             sid, idx = KN[base + j], -1
         else:
-            sid, idx = lookup(S, tab, tmask, X, base + j, words)
+            sid, idx = lookup_at(S, tab, tmask, X, base + j, words, H[j])
         if sid < 0 and n == st[MAX_STATES]:
             # the state limit: the first MAX_STATES states are kept, the rest of the
             # level is still expanded (its transitions, coverage and errors count)
@@ -190,8 +227,8 @@ def absorb(mon, S, P, R, tab, st, i, X, A, KN, base, k, n, ne, amap, taken, enab
     return n, ne
 
 
-@njit(cache=True)
-def run(fns, S, P, R, tab, st, X, A, amap, taken, enabled, stamp, act, fired, found,  # type: ignore[no-untyped-def]
+@njit(cache=True, nogil=True)
+def run(fns, S, P, R, tab, st, X, A, H, amap, taken, enabled, stamp, act, fired, found,  # type: ignore[no-untyped-def]
         esrc, edst, eord, eact):
     """Expand frontier rows st[POS]..st[LEVEL_END]-1 (see the module doc)."""
     expand, mon, cons = fns[0], fns[1], fns[2]
@@ -228,7 +265,7 @@ def run(fns, S, P, R, tab, st, X, A, amap, taken, enabled, stamp, act, fired, fo
         if k == OVF:
             status = GROW_OUT
             break
-        n, ne = absorb(mon, S, P, R, tab, st, i, X, A, NOKN, 0, k, n, ne, amap, taken, enabled, stamp,
+        n, ne = absorb(mon, S, P, R, tab, st, i, X, A, NOKN, H, 0, k, n, ne, amap, taken, enabled, stamp,
                        act, fired, found, record, esrc, edst, eord, eact)
         pos += 1
         budget -= 1
@@ -239,18 +276,18 @@ def run(fns, S, P, R, tab, st, X, A, amap, taken, enabled, stamp, act, fired, fo
     return status
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def expand_one(fns, S, i, X, A):  # type: ignore[no-untyped-def]
     """The transitions of one state (for tests and the labelled graph)."""
     return fns[0](row_ptr(S, i), row_ptr(X, 0), X.shape[0], row_ptr(A, 0))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def monitor_one(fns, S, i, act, fired):  # type: ignore[no-untyped-def]
     return fns[1](row_ptr(S, i), row_ptr(act, 0), row_ptr(fired, 0))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def constraint_one(fns, S, i):  # type: ignore[no-untyped-def]
     return fns[2](row_ptr(S, i))
 
@@ -259,7 +296,7 @@ def new_table(size: int) -> np.ndarray:  # type: ignore[type-arg]
     return np.zeros(size, dtype=np.int32)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def truth_all(fn, S, n, P, out):  # type: ignore[no-untyped-def]
     """out[i] = fn(state i, P) for the first n states; how many were -1 (errors)."""
     errors = 0
@@ -269,3 +306,166 @@ def truth_all(fn, S, n, P, out):  # type: ignore[no-untyped-def]
         if r < 0:
             errors += 1
     return errors
+
+
+# ---- one-word states: the table holds the states themselves ------------------------------
+#
+# When a state is one word below 2**63, the seen-set can hold the states themselves
+# (``keys``, -1 = empty): a lookup then touches one cache line, not a slot and a state
+# row. The ids of the slots (``tid``) are kept only when the search records edges.
+
+EMPTY = -1
+
+
+@njit(cache=True, inline="always")
+def lookup_key(keys, tmask, key, idx):  # type: ignore[no-untyped-def]
+    """(whether ``key`` is in the table, and its slot or the free slot for it), starting
+    at slot ``idx``."""
+    while True:
+        v = keys[idx]
+        if v == EMPTY:
+            return False, idx
+        if v == key:
+            return True, idx
+        idx = (idx + 1) & tmask
+
+
+@njit(cache=True, nogil=True)
+def rehash_keys(S, n, keys, tid):  # type: ignore[no-untyped-def]
+    """Fill the empty key table with the states 0..n-1 (and their ids, when kept)."""
+    tmask = keys.shape[0] - 1
+    ids = tid.shape[0] > 0
+    for sid in range(n):
+        idx = hash_row(S, sid, 1) & tmask
+        while keys[idx] != EMPTY:
+            idx = (idx + 1) & tmask
+        keys[idx] = S[sid, 0]
+        if ids:
+            tid[idx] = sid
+
+
+@njit(cache=True, nogil=True)
+def add_initial_keys(fns, S, P, R, keys, tid, st, init, act, fired, found):  # type: ignore[no-untyped-def]
+    """``add_initial`` for the key table."""
+    tmask = st[TMASK]
+    n = st[N]
+    mon = fns[1]
+    ids = tid.shape[0] > 0
+    for j in range(init.shape[0]):
+        key = init[j, 0]
+        there, idx = lookup_key(keys, tmask, key, hash_row(init, j, 1) & tmask)
+        if there:
+            continue
+        if n == st[MAX_STATES]:
+            st[OVER] = 1
+            break
+        S[n, 0] = key
+        keys[idx] = key
+        if ids:
+            tid[idx] = n
+        P[n] = -1
+        R[n] = j
+        n += 1
+        _monitor(mon, S, n - 1, st, act, fired, found)
+    added = n - st[N]
+    st[N] = n
+    return added
+
+
+@njit(cache=True, nogil=True)
+def run_keys(fns, S, P, R, keys, tid, st, X, A, H, amap, taken, enabled, stamp, act, fired,  # type: ignore[no-untyped-def]
+             found, esrc, edst, eord, eact):
+    """``run`` for one-word states in the key table (one worker)."""
+    expand, mon, cons = fns[0], fns[1], fns[2]
+    n = st[N]
+    pos = st[POS]
+    end = st[LEVEL_END]
+    budget = st[BUDGET]
+    rows = X.shape[0]
+    cap = S.shape[0]
+    tlimit = st[TLIMIT]
+    tmask = st[TMASK]
+    ecap = esrc.shape[0]
+    ne = st[N_EDGES]
+    record = st[RECORD_EDGES] != 0
+    status = DONE
+    while pos < end:
+        if budget <= 0:
+            status = BUDGET_SPENT
+            break
+        if n + rows > cap:
+            status = GROW_STATES
+            break
+        if n + rows > tlimit:
+            status = GROW_TABLE
+            break
+        if record and ne + rows > ecap:
+            status = GROW_EDGES
+            break
+        i = pos
+        if st[HAS_CONS] != 0 and cons(row_ptr(S, i)) != 1:
+            pos += 1
+            budget -= 1
+            continue
+        k = expand(row_ptr(S, i), row_ptr(X, 0), rows, row_ptr(A, 0))
+        if k == OVF:
+            status = GROW_OUT
+            break
+        st[TRANSITIONS] += k
+        for j in range(k):
+            g = A[j]
+            a = amap[-1 - g if g < 0 else g]
+            taken[a] += 1
+            if stamp[a] != i + 1:
+                stamp[a] = i + 1
+                enabled[a] += 1
+        if k == 0 and st[WANT_DEADLOCK] != 0 and st[DEADLOCK] < 0:
+            st[DEADLOCK] = i
+        for j in range(k):  # the slots of every successor first: their misses overlap
+            if A[j] >= 0:
+                h = hash_row(X, j, 1) & tmask
+                H[j] = h
+                prefetch(keys, h)
+        for j in range(k):
+            g = A[j]
+            if g < 0:
+                if st[ERR_STATE] < 0:
+                    st[ERR_STATE] = i
+                    st[ERR_ORD] = j
+                    st[ERR_ACTION] = amap[-1 - g]
+                continue
+            key = X[j, 0]
+            there, idx = lookup_key(keys, tmask, key, H[j])
+            if there:
+                if record:
+                    esrc[ne] = i
+                    edst[ne] = tid[idx]
+                    eord[ne] = j
+                    eact[ne] = g
+                    ne += 1
+                continue
+            if n == st[MAX_STATES]:
+                st[OVER] = 1
+                continue
+            sid = n
+            S[n, 0] = key
+            keys[idx] = key
+            if record:
+                tid[idx] = n
+            P[n] = i
+            R[n] = j
+            n += 1
+            _monitor(mon, S, sid, st, act, fired, found)
+            if record:
+                esrc[ne] = i
+                edst[ne] = sid
+                eord[ne] = j
+                eact[ne] = g
+                ne += 1
+        pos += 1
+        budget -= 1
+    st[N] = n
+    st[POS] = pos
+    st[N_EDGES] = ne
+    st[STATUS] = status
+    return status

@@ -148,3 +148,6 @@ class Emitter:
 
     def bind_let(self, slot: int, v: M.Expr) -> None:
         raise NotImplementedError
+
+    def enabled(self, e: M.EEnabled) -> str:
+        raise Unsupported("enabled(...) outside the step function's generator")

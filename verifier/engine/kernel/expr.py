@@ -81,6 +81,8 @@ class ExprGen(Composites):
                 return self.scalar(body)
             case M.EBuiltin(name, args):
                 return self.builtin(name, args, e)
+            case M.EEnabled():
+                return self.enabled(e)
         raise Unsupported(f"{type(e).__name__} as a scalar")
 
     def memoized(self, e: M.EQuant) -> str:

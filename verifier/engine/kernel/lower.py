@@ -29,6 +29,7 @@ I64 = ir.IntType(64)
 I1 = ir.IntType(1)
 PTR = I64.as_pointer()
 POINTERS = frozenset({"S", "O", "A", "act", "fired", "P"})  # parameters that are i64 pointers
+# (and the locals named _p<n>: scratch memory from ``_rt.scratch``)
 ENTRIES = frozenset({"expand", "mon", "cons"})  # and lv0, lv1, ...: the condition functions
 
 
@@ -47,7 +48,7 @@ class _Fn:
             arg.name = a.arg
         names = {a.arg for a in node.args.args} | _assigned(node)
         for name in sorted(names):
-            if name in POINTERS:
+            if name in POINTERS or name.startswith("_p"):
                 continue
             self.vars[name] = self.b.alloca(I64, name=name)
         for arg, a in zip(self.fn.args, node.args.args):
@@ -137,10 +138,14 @@ class _Fn:
 
     def store(self, target: ast.expr, value: ir.Value) -> None:
         match target:
+            case ast.Name(id=name) if name.startswith("_p"):
+                self.ptrs[name] = value  # scratch memory: ``_rt.scratch`` made it in the entry block
             case ast.Name(id=name):
                 self.b.store(value, self.var(name))
             case ast.Subscript(value=ast.Name(id=ptr), slice=index) if ptr in self.ptrs:
                 self.b.store(value, self.b.gep(self.ptrs[ptr], [self.expr(index)]))
+            case ast.Subscript(value=ast.Name(id=ptr)) if ptr.startswith("_p"):
+                raise Unsupported("kernel code writes scratch memory before making it")
             case _:
                 raise Unsupported("kernel code assignment target")
 
@@ -268,6 +273,17 @@ def _highbit(f: _Fn, args: list[ir.Value]) -> ir.Value:
     return f.b.sub(ir.Constant(I64, 63), lz)
 
 
+def _scratch(f: _Fn, args: list[ir.Value]) -> ir.Value:
+    """``_rt.scratch(k)``: k int64s on the stack, made in the entry block (so it dominates
+    every use, whatever the control flow)."""
+    (k,) = args
+    if not isinstance(k, ir.Constant):
+        raise Unsupported("scratch memory of a size known only at run time")
+    with f.b.goto_entry_block():
+        mem = f.b.alloca(ir.ArrayType(I64, int(k.constant)))
+    return f.b.gep(mem, [ir.Constant(I64, 0), ir.Constant(I64, 0)])
+
+
 def _span(f: _Fn, args: list[ir.Value]) -> ir.Value:
     b = f.b
     lo, hi = args
@@ -278,7 +294,7 @@ def _span(f: _Fn, args: list[ir.Value]) -> ir.Value:
 
 
 _HELPERS: dict[str, Callable[[_Fn, list[ir.Value]], ir.Value]] = {
-    "popcount": _popcount, "lowbit": _lowbit, "highbit": _highbit, "span": _span,
+    "popcount": _popcount, "lowbit": _lowbit, "highbit": _highbit, "span": _span, "scratch": _scratch,
 }
 
 _CMP: dict[type, str] = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">",

@@ -72,7 +72,8 @@ def _toolchain() -> str:
     import llvmlite.binding as llvm
     import numba
 
-    lowering = hashlib.sha256(Path(__file__).with_name("lower.py").read_bytes()).hexdigest()[:16]
+    here = Path(__file__)
+    lowering = hashlib.sha256(here.with_name("lower.py").read_bytes() + here.read_bytes()).hexdigest()[:16]
     return f"numba {numba.__version__} llvmlite {llvmlite.__version__} {llvm.get_default_triple()} " \
            f"{llvm.get_host_cpu_name()} lower {lowering}"
 
@@ -134,12 +135,14 @@ def load(src: Source) -> Kernel:
     llvm.initialize_native_asmprinter()
     mod = llvm.parse_assembly(ir_text)
     mod.verify()
-    tm = llvm.Target.from_default_triple().create_target_machine(opt=3, jit=True)
+    tm = llvm.Target.from_default_triple().create_target_machine(opt=2, jit=True)
     if not cached:
         pto = llvm.create_pipeline_tuning_options(speed_level=3)
         pb = llvm.create_pass_builder(tm, pto)
         pb.getModulePassManager().run(mod, pb)
     engine = llvm.create_mcjit_compiler(mod, tm)
+    if os.environ.get("NUMBA_ENABLE_PROFILING"):  # perf sees the functions by name (as numba does)
+        engine.enable_jit_events()
 
     def notify(_module: Any, data: bytes) -> None:
         tmp = obj_path.with_suffix(f".{os.getpid()}.tmp")

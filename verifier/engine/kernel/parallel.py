@@ -1,18 +1,18 @@
 """Stage 5 (kernel engine): the frontier expanded on several cores (``--workers``).
 
 Each call takes a slice of the frontier and splits it into one contiguous chunk per
-worker. In parallel (numba ``prange``), each worker expands its states into its own
-buffer and looks every successor up in the seen-set, which nobody writes meanwhile:
-most successors are states seen before, and finding them is most of a search's time
-(random memory accesses). Then one thread takes the states in, in frontier order, with
-looking up again only the successors that were new (an earlier state of the slice may
-have stored one); coverage, the first deadlock and the first error the workers counted
-for their chunks, added up in chunk order. Last, the workers
-evaluate the monitors on the new states, each keeping the first state of its chunk
-where a monitor fires, and the first of those is the monitor's. The states get the ids
-of a one-worker search, so counts, verdicts and counterexamples are the same. A worker
-whose buffer fills stops at that state; the call takes in what was expanded before it
-and the caller grows the buffers.
+worker. In parallel (numba ``prange``), each worker expands its states, looks every
+successor up in the seen-set (which nobody writes meanwhile: most successors are states
+seen before, and finding them is most of a search's time), counts coverage and notes its
+first deadlock and first error, records the edges to states already seen (when the
+liveness check wants the graph), and keeps only the other successors, the *candidates*,
+with their source state and ordinal. Then one thread takes the candidates in, worker by
+worker, in frontier order, looking each up again (an earlier candidate may be the same
+state) and storing the new ones; last, the workers evaluate the monitors on the new
+states, each keeping the first state of its chunk where a monitor fires, and the first
+of those is the monitor's. The states get the ids of a one-worker search, so counts,
+verdicts and counterexamples are the same. A worker whose buffer fills stops at that
+state; the call takes in what was expanded before it and the caller grows the buffers.
 """
 
 from __future__ import annotations
@@ -43,20 +43,24 @@ from verifier.engine.kernel.driver import (
     TRANSITIONS,
     WANT_DEADLOCK,
     N,
-    lookup,
+    hash_row,
+    lookup_at,
+    prefetch,
     row_ptr,
 )
 
+# columns of a worker's per-call counts ``meta[t]``
+CANDIDATES, KNOWN_EDGES, WORKER_TRANSITIONS, DEAD, ERR_AT, ERR_J, ERR_A = range(7)
+
 
 @njit(cache=True, parallel=True)
-def _expand_chunks(fns, S, tab, tmask, lo, hi, XS, AS, KS, counts, offs, stops, has_cons,  # type: ignore[no-untyped-def]
-                   amap, taken2, enabled2, stamp2, firsts, want_deadlock):
-    """Worker t expands states of its chunk of lo..hi-1 into XS[t] (actions AS[t], the
-    id of each successor already seen in KS[t], else -1): counts[i - lo] transitions at
-    offs[i - lo] (-1: not expanded, a constraint); stops[t]: the first state it did not
-    expand (its chunk's end, or a full buffer). It counts coverage into its rows of
-    taken2/enabled2 and notes in firsts[t] its first deadlock and first error
-    (state, ordinal, action), so that the first of all is the one-worker search's."""
+def _expand_chunks(fns, S, tab, tmask, lo, hi, XS, AS, IS, HS, stops, meta, has_cons,  # type: ignore[no-untyped-def]
+                   amap, taken2, enabled2, stamp2, want_deadlock, record, KE):
+    """Worker t expands the states of its chunk of lo..hi-1 and keeps its candidates in
+    XS[t] (successor words), AS[t] (instance number), IS[t] (source state, ordinal) and
+    HS[t] (hash slot), meta[t, CANDIDATES] of them; with ``record``, the edges to states
+    already seen go to KE[t] (source, target, ordinal, instance). stops[t]: the first
+    state it did not expand (its chunk's end, or a full buffer)."""
     expand, cons = fns[0], fns[2]
     workers = XS.shape[0]
     rows = XS.shape[1]
@@ -64,39 +68,70 @@ def _expand_chunks(fns, S, tab, tmask, lo, hi, XS, AS, KS, counts, offs, stops, 
     for t in prange(workers):
         a = lo + (hi - lo) * t // workers
         b = lo + (hi - lo) * (t + 1) // workers
-        pos = 0
+        c = 0          # candidates kept
+        e = 0          # known edges kept
+        trans = 0
+        meta[t, DEAD] = -1
+        meta[t, ERR_AT] = -1
         stops[t] = b
-        firsts[t, 0] = -1
-        firsts[t, 1] = -1
         for i in range(a, b):
             if has_cons and cons(row_ptr(S, i)) != 1:
-                counts[i - lo] = -1
                 continue
-            k = expand(row_ptr(S, i), row_ptr(XS[t], pos), rows - pos, row_ptr(AS[t], pos))
+            if record and e + (rows - c) > KE.shape[1]:
+                stops[t] = i
+                break
+            k = expand(row_ptr(S, i), row_ptr(XS[t], c), rows - c, row_ptr(AS[t], c))
             if k == OVF:
                 stops[t] = i
                 break
-            if k == 0 and want_deadlock and firsts[t, 0] < 0:
-                firsts[t, 0] = i
-            for j in range(pos, pos + k):
+            trans += k
+            if k == 0 and want_deadlock and meta[t, DEAD] < 0:
+                meta[t, DEAD] = i
+            for j in range(c, c + k):  # overlap the lookups' memory accesses
+                if AS[t, j] >= 0:
+                    h = hash_row(XS[t], j, words) & tmask
+                    HS[t, j] = h
+                    prefetch(tab, h)
+            for j in range(c, c + k):
+                if AS[t, j] >= 0:
+                    v = tab[HS[t, j]]
+                    if v != 0:
+                        prefetch(S, v - 1)
+            base = c
+            for j in range(base, base + k):
                 g = AS[t, j]
-                if g < 0:
-                    KS[t, j] = -1
-                    act = amap[-1 - g]
-                    if firsts[t, 1] < 0:
-                        firsts[t, 1] = i
-                        firsts[t, 2] = j - pos
-                        firsts[t, 3] = act
-                else:
-                    act = amap[g]
-                    KS[t, j] = lookup(S, tab, tmask, XS[t], j, words)[0]
+                act = amap[-1 - g if g < 0 else g]
                 taken2[t, act] += 1
                 if stamp2[t, act] != i + 1:
                     stamp2[t, act] = i + 1
                     enabled2[t, act] += 1
-            counts[i - lo] = k
-            offs[i - lo] = pos
-            pos += k
+                if g < 0:
+                    if meta[t, ERR_AT] < 0:
+                        meta[t, ERR_AT] = i
+                        meta[t, ERR_J] = j - base
+                        meta[t, ERR_A] = act
+                    continue
+                sid = lookup_at(S, tab, tmask, XS[t], j, words, HS[t, j])[0]
+                if sid >= 0:
+                    if record:
+                        KE[t, e, 0] = i
+                        KE[t, e, 1] = sid
+                        KE[t, e, 2] = j - base
+                        KE[t, e, 3] = g
+                        e += 1
+                    continue
+                # a candidate: moved down to the next free row (c <= j)
+                if c != j:
+                    for w in range(words):
+                        XS[t, c, w] = XS[t, j, w]
+                    AS[t, c] = g
+                    HS[t, c] = HS[t, j]
+                IS[t, c, 0] = i
+                IS[t, c, 1] = j - base
+                c += 1
+        meta[t, CANDIDATES] = c
+        meta[t, KNOWN_EDGES] = e
+        meta[t, WORKER_TRANSITIONS] = trans
 
 
 @njit(cache=True, parallel=True)
@@ -119,82 +154,73 @@ def _monitor_range(fns, S, n0, n1, act, hits, scratch):  # type: ignore[no-untyp
                             hits[t, m] = sid
 
 
-@njit(cache=True, inline="always")
-def _take_in(S, P, R, tab, st, i, X, A, KN, base, k, n, ne, record, esrc, edst, eord, eact):  # type: ignore[no-untyped-def]
-    """The new states among state i's k successors (KN < 0: not seen before the call),
-    stored and linked, and the edges; coverage and errors were counted by the workers."""
-    words = S.shape[1]
-    tmask = st[TMASK]
-    st[TRANSITIONS] += k
-    for j in range(k):
-        g = A[base + j]
-        if g < 0:
-            continue
-        sid = KN[base + j]
-        if sid < 0:
-            sid, idx = lookup(S, tab, tmask, X, base + j, words)
-            if sid < 0 and n == st[MAX_STATES]:
-                st[OVER] = 1
-                continue
-            if sid < 0:
-                sid = n
-                for w in range(words):
-                    S[n, w] = X[base + j, w]
-                tab[idx] = n + 1
-                P[n] = i
-                R[n] = j
-                n += 1
-        if record:
-            esrc[ne] = i
-            edst[ne] = sid
-            eord[ne] = j
-            eact[ne] = g
-            ne += 1
-    return n, ne
-
-
-@njit(cache=True)
-def run_parallel(fns, S, P, R, tab, st, XS, AS, KS, counts, offs, stops, hits, scratch,  # type: ignore[no-untyped-def]
-                 amap, taken2, enabled2, stamp2, firsts, taken, enabled, act, found, esrc, edst, eord, eact):
+@njit(cache=True, nogil=True)
+def run_parallel(fns, S, P, R, tab, st, XS, AS, IS, HS, KE, stops, meta, hits, scratch,  # type: ignore[no-untyped-def]
+                 amap, taken2, enabled2, stamp2, taken, enabled, act, found, esrc, edst, eord, eact):
     """Expand frontier rows st[POS].. up to st[BUDGET] states (at most st[LEVEL_END]) on
     XS.shape[0] workers, then take them in; the caller made room in S, the table and the
     edge arrays for every buffer row."""
     lo = st[POS]
     hi = min(st[LEVEL_END], lo + st[BUDGET])
     workers = XS.shape[0]
+    words = S.shape[1]
+    tmask = st[TMASK]
+    record = st[RECORD_EDGES] != 0
     taken2[:, :] = 0
     enabled2[:, :] = 0
-    _expand_chunks(fns, S, tab, st[TMASK], lo, hi, XS, AS, KS, counts, offs, stops, st[HAS_CONS] != 0,
-                   amap, taken2, enabled2, stamp2, firsts, st[WANT_DEADLOCK] != 0)
+    _expand_chunks(fns, S, tab, tmask, lo, hi, XS, AS, IS, HS, stops, meta, st[HAS_CONS] != 0,
+                   amap, taken2, enabled2, stamp2, st[WANT_DEADLOCK] != 0, record, KE)
     n0 = st[N]
     n = n0
     ne = st[N_EDGES]
-    record = st[RECORD_EDGES] != 0
-    active = st[N_ACTIVE]
     pos = lo
     status = DONE
     for t in range(workers):
-        a = lo + (hi - lo) * t // workers
         b = lo + (hi - lo) * (t + 1) // workers
-        for i in range(a, stops[t]):
-            k = counts[i - lo]
-            if k >= 0:
-                n, ne = _take_in(S, P, R, tab, st, i, XS[t], AS[t], KS[t], offs[i - lo], k, n, ne,
-                                 record, esrc, edst, eord, eact)
-        # a worker's coverage and firsts cover its whole chunk up to where it stopped
+        for c in range(meta[t, CANDIDATES]):
+            sid, idx = lookup_at(S, tab, tmask, XS[t], c, words, HS[t, c])
+            if sid < 0 and n == st[MAX_STATES]:
+                st[OVER] = 1
+                continue
+            if sid < 0:
+                sid = n
+                for w in range(words):
+                    S[n, w] = XS[t, c, w]
+                tab[idx] = n + 1
+                P[n] = IS[t, c, 0]
+                R[n] = IS[t, c, 1]
+                n += 1
+            if record:
+                esrc[ne] = IS[t, c, 0]
+                edst[ne] = sid
+                eord[ne] = IS[t, c, 1]
+                eact[ne] = AS[t, c]
+                ne += 1
+        if record:
+            for e in range(meta[t, KNOWN_EDGES]):
+                esrc[ne] = KE[t, e, 0]
+                edst[ne] = KE[t, e, 1]
+                eord[ne] = KE[t, e, 2]
+                eact[ne] = KE[t, e, 3]
+                ne += 1
+        # a worker's coverage and firsts cover its chunk up to where it stopped
+        st[TRANSITIONS] += meta[t, WORKER_TRANSITIONS]
         for x in range(taken.shape[0]):
             taken[x] += taken2[t, x]
             enabled[x] += enabled2[t, x]
-        if firsts[t, 0] >= 0 and st[DEADLOCK] < 0:
-            st[DEADLOCK] = firsts[t, 0]
-        if firsts[t, 1] >= 0 and st[ERR_STATE] < 0:
-            st[ERR_STATE] = firsts[t, 1]
-            st[ERR_ORD] = firsts[t, 2]
-            st[ERR_ACTION] = firsts[t, 3]
+        if meta[t, DEAD] >= 0 and st[DEADLOCK] < 0:
+            st[DEADLOCK] = meta[t, DEAD]
+        if meta[t, ERR_AT] >= 0 and st[ERR_STATE] < 0:
+            st[ERR_STATE] = meta[t, ERR_AT]
+            st[ERR_ORD] = meta[t, ERR_J]
+            st[ERR_ACTION] = meta[t, ERR_A]
         pos = stops[t]
         if stops[t] < b:
-            status = GROW_OUT
+            # a full buffer: grow it if the worker could not expand even its first state,
+            # else go on from there in the next call (the later chunks are expanded again)
+            status = GROW_OUT if stops[t] == lo + (hi - lo) * t // workers else BUDGET_SPENT
             break
+    active = st[N_ACTIVE]
     if active > 0 and n > n0:
         _monitor_range(fns, S, n0, n, act, hits, scratch)
         for m in range(hits.shape[1]):
@@ -218,15 +244,18 @@ def run_parallel(fns, S, P, R, tab, st, XS, AS, KS, counts, offs, stops, hits, s
     return status
 
 
-def buffers(workers: int, rows: int, words: int, monitors: int) -> tuple[np.ndarray, ...]:  # type: ignore[type-arg]
-    """The per-worker arrays of ``run_parallel``: successors, actions, known ids, first
-    monitor hits and monitor scratch."""
+def buffers(workers: int, rows: int, words: int, monitors: int, record: bool) -> tuple[np.ndarray, ...]:  # type: ignore[type-arg]
+    """The per-worker arrays of ``run_parallel``: candidates' words, instances, (source,
+    ordinal) and hash slots; known edges; first monitor hits and monitor scratch."""
+    m = max(1, monitors)
     return (np.zeros((workers, rows, words), dtype=np.int64), np.zeros((workers, rows), dtype=np.int64),
-            np.zeros((workers, rows), dtype=np.int64), np.zeros((workers, max(1, monitors)), dtype=np.int64),
-            np.zeros((workers, max(1, monitors)), dtype=np.int64))
+            np.zeros((workers, rows, 2), dtype=np.int64), np.zeros((workers, rows), dtype=np.int64),
+            np.zeros((workers, 2 * rows if record else 0, 4), dtype=np.int64),
+            np.zeros((workers, m), dtype=np.int64), np.zeros((workers, m), dtype=np.int64))
 
 
 def counters(workers: int, actions: int) -> tuple[np.ndarray, ...]:  # type: ignore[type-arg]
-    """The per-worker coverage counters, action stamps and first deadlock/error."""
-    return (np.zeros((workers, max(1, actions)), dtype=np.int64), np.zeros((workers, max(1, actions)), dtype=np.int64),
-            np.zeros((workers, max(1, actions)), dtype=np.int64), np.full((workers, 4), -1, dtype=np.int64))
+    """The per-worker coverage counters and action stamps, stops and counts."""
+    a = max(1, actions)
+    return (np.zeros((workers, a), dtype=np.int64), np.zeros((workers, a), dtype=np.int64),
+            np.zeros((workers, a), dtype=np.int64))

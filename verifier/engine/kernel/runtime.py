@@ -7,11 +7,12 @@ reaches them by fixed names (``_rt.popcount``...), never by anything a spec wrot
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from verifier.engine.kernel.values import LIMIT, NONE, UNSET
 
-__all__ = ["LIMIT", "NONE", "UNSET", "highbit", "lowbit", "popcount", "span"]
+__all__ = ["LIMIT", "NONE", "UNSET", "highbit", "lowbit", "popcount", "scratch", "span"]
 
 
 @njit(cache=True, inline="always")
@@ -46,3 +47,9 @@ def span(lo: int, hi: int) -> int:
     if lo > hi:
         return 0
     return ((1 << (hi - lo + 1)) - 1) << lo
+
+
+@njit(cache=True, inline="always")
+def scratch(k: int):  # type: ignore[no-untyped-def]
+    """k int64s of scratch memory (the probe that ``enabled(...)`` runs writes there)."""
+    return np.empty(k, dtype=np.int64)

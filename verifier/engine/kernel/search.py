@@ -28,7 +28,7 @@ from verifier.engine.explicit import Clock, Exploration, Found, rss_mb
 from verifier.engine.kernel import checkpoint as C
 from verifier.engine.kernel import driver as D
 from verifier.engine.kernel.files import AppendFile
-from verifier.engine.kernel.layout import KernelLayout
+from verifier.engine.kernel.layout import KernelLayout, Leaf
 from verifier.engine.kernel.levelsearch import LevelSearch, fault_combos, miss_probability
 from verifier.engine.kernel.module import Kernel
 from verifier.engine.options import CheckOptions
@@ -48,8 +48,10 @@ class Arrays:
     P: Any
     R: Any
     tab: Any
+    keys: Any
     X: Any
     A: Any
+    H: Any
     esrc: Any
     edst: Any
     eord: Any
@@ -96,16 +98,16 @@ class KernelSearch:
         self.workers = max(1, opts.workers)
         if self.workers > 1:  # each worker's successor buffer, and per-call bookkeeping
             self.XS = np.zeros((self.workers, 0, 1), dtype=np.int64)
-            self.AS = np.zeros((self.workers, 0), dtype=np.int64)
-            self.counts = np.zeros(0, dtype=np.int64)
-            self.offs = np.zeros(0, dtype=np.int64)
+            self.KE = np.zeros((self.workers, 0, 4), dtype=np.int64)
             self.stops = np.zeros(self.workers, dtype=np.int64)
+            self.meta = np.zeros((self.workers, 7), dtype=np.int64)
         self.per_worker: tuple[Any, ...] | None = None
         self.n_initial = 0
         self.memory_budget: float | None = None
         self.edges_dropped: str | None = None  # why the graph was not kept, when it was not
         # the edges cover the whole graph (recorded, and not dropped past the liveness cap)
         self.edges_kept = False
+        self.keyed = False          # one-word states in the table itself (``_alloc``)
         self.levels: list[int] = []
         self.in_level = False       # between driver calls of a level (st[POS] the next row)
         self.level: LevelSearch | None = None   # the level-by-level search, once it took over
@@ -177,10 +179,18 @@ class KernelSearch:
         cap = max(1 << 12, 2 * n_init)
         tcap = 1 << max(13, (int(cap / LOAD) - 1).bit_length())
         rows = 64 if self.workers == 1 else 1 << 14
+        # one-word states below 2**63 live in the table itself (driver.run_keys); the id
+        # table is then kept only for recording edges
+        self.keyed = self.workers == 1 and words == 1 and max(
+            (sh + b.width for w, sh, b in self.layout.places if isinstance(b, Leaf)), default=0) <= 63
+        keyed = self.keyed
         self.arr = Arrays(
             S=np.zeros((cap, words), dtype=np.int64), P=np.zeros(cap, dtype=np.int32),
-            R=np.zeros(cap, dtype=np.uint16), tab=D.new_table(tcap),
+            R=np.zeros(cap, dtype=np.uint16),
+            tab=D.new_table(tcap if not keyed or self.record_edges else 0),
+            keys=np.full(tcap if keyed else 0, D.EMPTY, dtype=np.int64),
             X=np.zeros((rows, words), dtype=np.int64), A=np.zeros(rows, dtype=np.int64),
+            H=np.zeros(rows, dtype=np.int64),
             esrc=np.zeros(1 << 12 if self.record_edges else 0, dtype=np.int32),
             edst=np.zeros(1 << 12 if self.record_edges else 0, dtype=np.int32),
             eord=np.zeros(1 << 12 if self.record_edges else 0, dtype=np.int32),
@@ -214,13 +224,21 @@ class KernelSearch:
             a.P = _grow_rows(a.P, cap)
             a.R = _grow_rows(a.R, cap)
         elif status == D.GROW_TABLE:
-            tcap = a.tab.shape[0] * 2
+            tcap = (int(st[D.TMASK]) + 1) * 2
             while int(tcap * LOAD) < int(st[D.N]) + room:
                 tcap *= 2
-            a.tab = None
-            tab = D.new_table(tcap)
-            D.rehash(a.S, int(st[D.N]), tab, self.layout.words)
-            a.tab = tab
+            if self.keyed:
+                ids = a.tab.shape[0] > 0
+                a.keys = a.tab = None
+                keys = np.full(tcap, D.EMPTY, dtype=np.int64)
+                tid = D.new_table(tcap if ids else 0)
+                D.rehash_keys(a.S, int(st[D.N]), keys, tid)
+                a.keys, a.tab = keys, tid
+            else:
+                a.tab = None
+                tab = D.new_table(tcap)
+                D.rehash(a.S, int(st[D.N]), tab, self.layout.words)
+                a.tab = tab
             st[D.TMASK] = tcap - 1
             st[D.TLIMIT] = int(tcap * LOAD)
         elif status == D.GROW_OUT:
@@ -229,6 +247,7 @@ class KernelSearch:
                 a.R = a.R.astype(np.uint32)
             a.X = np.zeros((rows, self.layout.words), dtype=np.int64)
             a.A = np.zeros(rows, dtype=np.int64)
+            a.H = np.zeros(rows, dtype=np.int64)
         elif status == D.GROW_EDGES:
             need = int(st[D.N_EDGES]) + room
             cap = max(need, a.esrc.shape[0] * 2)
@@ -236,6 +255,21 @@ class KernelSearch:
             a.edst = _grow_rows(a.edst, cap)
             a.eord = _grow_rows(a.eord, cap)
             a.eact = _grow_rows(a.eact, cap)
+
+    def rebuild_table(self, n: int) -> None:
+        """The table of the first n states of ``S`` (a resumed search), sized for them."""
+        a, st = self.arr, self.st
+        st[D.N] = n
+        while n > int(st[D.TLIMIT]):
+            self._grow(D.GROW_TABLE)  # rehashes into the grown table
+        a = self.arr
+        if self.keyed:
+            a.keys.fill(D.EMPTY)
+            a.tab[:] = 0
+            D.rehash_keys(a.S, n, a.keys, a.tab)
+        else:
+            a.tab[:] = 0
+            D.rehash(a.S, n, a.tab, self.layout.words)
 
     # -- the search
     def _bfs(self, ex: Exploration, clock: Clock, stoppers: frozenset[int]) -> None:
@@ -257,7 +291,12 @@ class KernelSearch:
             else:
                 self._alloc(len(init_states))
                 a = self.arr
-                D.add_initial(self.kernel.fns, a.S, a.P, a.R, a.tab, st, init, self.act, self.fired, self.found)
+                if self.keyed:
+                    D.add_initial_keys(self.kernel.fns, a.S, a.P, a.R, a.keys, a.tab, st, init, self.act,
+                                       self.fired, self.found)
+                else:
+                    D.add_initial(self.kernel.fns, a.S, a.P, a.R, a.tab, st, init, self.act, self.fired,
+                                  self.found)
                 self.n_initial = int(st[D.N])
                 self.levels = [0, int(st[D.N])]
             if st[D.OVER]:
@@ -330,7 +369,7 @@ class KernelSearch:
 
     def _store_bytes(self) -> int:
         a = self.arr
-        return int(a.S.nbytes + a.tab.nbytes + a.P.nbytes + a.R.nbytes)
+        return int(a.S.nbytes + a.tab.nbytes + a.keys.nbytes + a.P.nbytes + a.R.nbytes)
 
     def _spilling(self, reason: str | None) -> bool:
         """Whether to hand over to the seen-set on disk now: the state table outgrew the
@@ -377,8 +416,8 @@ class KernelSearch:
         self._drop_edges()
         empty = np.zeros((0, self.layout.words), dtype=np.int64)
         self.arr = Arrays(S=empty, P=np.zeros(0, dtype=np.int32), R=np.zeros(0, dtype=np.uint16),
-                          tab=D.new_table(1), X=a.X, A=a.A, esrc=a.esrc, edst=a.edst, eord=a.eord,
-                          eact=a.eact)
+                          tab=D.new_table(1), keys=np.zeros(0, dtype=np.int64), X=a.X, A=a.A, H=a.H,
+                          esrc=a.esrc, edst=a.edst, eord=a.eord, eact=a.eact)
 
     # -- checkpoints
     def checkpoint_boundary(self) -> None:
@@ -414,31 +453,36 @@ class KernelSearch:
         self.st[D.RECORD_EDGES] = 0
         empty = np.zeros(0, dtype=np.int32)
         self.arr.esrc = self.arr.edst = self.arr.eord = self.arr.eact = empty
+        if self.keyed:
+            self.arr.tab = empty  # the ids of the key table served the edges only
 
     def _step(self) -> int:
         """One driver call: one worker, or several (``parallel.py``)."""
         a, st, fns = self.arr, self.st, self.kernel.fns
+        if self.keyed:
+            return int(D.run_keys(fns, a.S, a.P, a.R, a.keys, a.tab, st, a.X, a.A, a.H, self.amap, self.taken,
+                                  self.enabled, self.stamp, self.act, self.fired, self.found, a.esrc, a.edst,
+                                  a.eord, a.eact))
         if self.workers == 1:
-            return int(D.run(fns, a.S, a.P, a.R, a.tab, st, a.X, a.A, self.amap, self.taken, self.enabled,
+            return int(D.run(fns, a.S, a.P, a.R, a.tab, st, a.X, a.A, a.H, self.amap, self.taken, self.enabled,
                              self.stamp, self.act, self.fired, self.found, a.esrc, a.edst, a.eord, a.eact))
         from verifier.engine.kernel.parallel import buffers, counters, run_parallel
 
-        room = self.workers * a.X.shape[0]  # every buffer row may be a new state and an edge
-        for status in (D.GROW_STATES, D.GROW_TABLE, D.GROW_EDGES):
+        rows = a.X.shape[0]
+        record = bool(st[D.RECORD_EDGES])
+        # every buffer row may be a new state, and an edge; known edges have their own rows
+        for status, room in ((D.GROW_STATES, self.workers * rows), (D.GROW_TABLE, self.workers * rows),
+                             (D.GROW_EDGES, 3 * self.workers * rows)):
             while self._short(status, room):
                 self._grow(status, room)
         a = self.arr
-        batch = int(st[D.BUDGET])
-        if self.counts.shape[0] < batch:
-            self.counts = np.zeros(batch, dtype=np.int64)
-            self.offs = np.zeros(batch, dtype=np.int64)
-        if self.XS.shape[1] != a.X.shape[0]:  # the one-worker buffer grew: so do the workers'
-            self.XS, self.AS, self.KS, self.hits, self.scratch = buffers(
-                self.workers, a.X.shape[0], self.layout.words, len(self.monitors))
+        if self.XS.shape[1] != rows or (record and self.KE.shape[1] != 2 * rows):
+            self.XS, self.AS, self.IS, self.HS, self.KE, self.hits, self.scratch = buffers(
+                self.workers, rows, self.layout.words, len(self.monitors), record)
         if self.per_worker is None:
             self.per_worker = counters(self.workers, len(self.model.actions))
-        return int(run_parallel(fns, a.S, a.P, a.R, a.tab, st, self.XS, self.AS, self.KS, self.counts,
-                                self.offs, self.stops, self.hits, self.scratch, self.amap, *self.per_worker,
+        return int(run_parallel(fns, a.S, a.P, a.R, a.tab, st, self.XS, self.AS, self.IS, self.HS, self.KE,
+                                self.stops, self.meta, self.hits, self.scratch, self.amap, *self.per_worker,
                                 self.taken, self.enabled, self.act, self.found, a.esrc, a.edst, a.eord,
                                 a.eact))
 
@@ -474,7 +518,7 @@ class KernelSearch:
             ends = bases[1:] + [n]
             ex.parents = [a.P[lo:hi] for lo, hi in zip(bases, ends)]
             ex.ordinals = [a.R[lo:hi] for lo, hi in zip(bases, ends)]
-            ex.store_bytes = n * self.layout.words * 8 + a.tab.nbytes
+            ex.store_bytes = n * self.layout.words * 8 + a.tab.nbytes + a.keys.nbytes
             ex.fault_combos = fault_combos(self.model, self.layout, a.S[:n])
         for m in range(len(self.monitors)):
             if self.found[m] >= 0:

@@ -23,7 +23,17 @@ from contextlib import ExitStack
 from verifier.engine.kernel.emit import PROBE, Loc, lit, mask
 from verifier.engine.kernel.expr import ExprGen
 from verifier.engine.kernel.layout import KernelLayout, Leaf, WideMap, WideRecord
-from verifier.engine.kernel.values import UNSET, Bounds, Unsupported, conjuncts, free_slots, is_composite
+from verifier.engine.kernel.values import (
+    NONE,
+    UNSET,
+    Bounds,
+    Unsupported,
+    conjuncts,
+    free_slots,
+    is_composite,
+    is_option,
+    strip,
+)
 from verifier.engine.stepper import instance_bases
 from verifier.lang import model as M
 from verifier.lang import typesys as T
@@ -52,6 +62,7 @@ class StmtGen(ExprGen):
         self.words = ", ".join(f"t{i}" for i in range(layout.words))
         self.scopes: dict[str, list[int]] = {}  # per path function: the names it takes
         self.bases = instance_bases(model)
+        self.probes: dict[int, str] = {}  # per action: its instance function for `enabled`
 
     # -- functions
     def args(self, scope: list[int] | None = None) -> str:
@@ -274,16 +285,16 @@ class StmtGen(ExprGen):
             self.emit("    " + update.replace("{w}", str(w)))
 
     # -- the step function
-    def instance(self, a: M.Action, body: tuple[M.Stmt, ...]) -> str:
+    def instance(self, a: M.Action, body: tuple[M.Stmt, ...], name: str | None = None) -> str:
         """The function of one action instance (its parameters as arguments) running
         ``body`` (the action's, less the guards ``expand`` tests)."""
         self.action = a.index
         for p in a.params:
             self.bounds.bind_domain(p.slot, M.ETypeSet(p.ty, T.SetTy(p.ty)))
-        name = f"_a{a.index}"
-        saved = (self.out, self.ind, self.scope, self.fail)
+        name = name or f"_a{a.index}"
+        saved = (self.out, self.ind, self.scope, self.fail, self.memo)
         self.scope = [p.slot for p in a.params]
-        self.out, self.ind, self.fail = [], "    ", "return -1 - n"
+        self.out, self.ind, self.fail, self.memo = [], "    ", "return -1 - n", None
         params = "".join(f", L{p.slot}" for p in a.params)
         try:
             for i in range(self.layout.words):
@@ -292,7 +303,49 @@ class StmtGen(ExprGen):
             self.functions.append("\n".join(["@njit(cache=True)", f"def {name}(S, O, A, rows, n, g{params}):",
                                              *self.out]))
         finally:
-            self.out, self.ind, self.scope, self.fail = saved
+            self.out, self.ind, self.scope, self.fail, self.memo = saved
+        return name
+
+    def enabled(self, e: M.EEnabled) -> str:
+        """``enabled(A(args))``: the instance, run on a copy of the state with room for one
+        transition, has one that is not a run-time error (it returns 1, or fills its room,
+        or fails after one); its arguments must lie in the parameters' types, and a fault
+        cap reached disables it (``semantics._enabled``)."""
+        a = self.model.actions[e.action]
+        args = []
+        for p, arg in zip(e.params, e.args, strict=True):
+            c = self.let(self.gen(arg))
+            if is_option(arg.ty):
+                self.failing(f"{c} == {NONE}")
+            ok = self.contains(p.ty, c, self.bounds.elem_lay(arg))
+            if ok != "True":
+                self.failing(f"not {ok}")
+            args.append(c)
+        probe = self.probes.get(a.index)
+        if probe is None:
+            probe = self.probes[a.index] = self.instance(a, a.body, f"_e{a.index}")
+        words = self.layout.words
+        state, row, act = self.tmp_ptr(words), self.tmp_ptr(words), self.tmp_ptr(1)
+        for i in range(words):
+            self.emit(f"{state}[{i}] = t{i}")
+        caps = []
+        for var, cap in e.caps:
+            w, sh, b = self.layout.places[var]
+            assert isinstance(b, Leaf)
+            caps.append(f"((t{w} >> {sh}) & {lit(mask(b.width))}) < {cap}")
+        r = self.tmp()
+        extra = "".join(f", {c}" for c in args)
+        call = f"{probe}({state}, {row}, {act}, 1, 0, 0{extra})"
+        if caps:
+            self.emit(f"{r} = {call} if {' and '.join(caps)} else 0")
+        else:
+            self.emit(f"{r} = {call}")
+        return f"({r} != 0 and {r} != -1)"
+
+    def tmp_ptr(self, words: int) -> str:
+        """A fresh name for ``words`` int64s of scratch memory (on the stack)."""
+        name = f"_p{next(self.names)}"
+        self.emit(f"{name} = _rt.scratch({words})")
         return name
 
     def expand(self) -> None:
@@ -315,7 +368,12 @@ class StmtGen(ExprGen):
                 cands = self.guard_conjuncts(a)
                 hoisted = self.hoist(cands, -1, stack)
                 for j, p in enumerate(a.params):
-                    stack.enter_context(self.loop(p.slot, M.ETypeSet(p.ty, T.SetTy(p.ty))))
+                    bound = self.bind(cands, j, a, stack)
+                    if bound is None:
+                        stack.enter_context(self.loop(p.slot, M.ETypeSet(p.ty, T.SetTy(p.ty))))
+                    else:
+                        hoisted.add(bound)
+                        cands = [c for c in cands if c[0] != bound]
                     hoisted |= self.hoist(cands, j, stack)
                 memo, self.memo = self.memo, None
                 name = self.instance(a, _without(a.body, hoisted))
@@ -367,6 +425,44 @@ class StmtGen(ExprGen):
                 if fv <= pos.keys():
                     out.append(((k, c), conj, max((pos[s] for s in fv), default=-1)))
         return out
+
+    def bind(self, cands: list[tuple[tuple[int, int], M.Expr, int]], j: int, a: M.Action,
+             stack: ExitStack) -> tuple[int, int] | None:
+        """A guard conjunct ``e == p`` (or ``p == e``) fixes parameter p (the j-th, an enum
+        or a range) to the value of an ``e`` that reads only the state and the parameters
+        before it: then p is that value (when it lies in p's type) instead of a loop over
+        every value, of which the others would give no transition. Returns the conjunct
+        used, or None. Only an ``e`` that cannot fail is used."""
+        p = a.params[j]
+        if not isinstance(p.ty, (T.EnumTy, T.RangeTy)):
+            return None
+        earlier = {q.slot for q in a.params[:j]}
+        for key, conj, lvl in cands:
+            if lvl != j or not (isinstance(conj, M.EBinary) and conj.op == "=="):
+                continue
+            for this, other in ((conj.left, conj.right), (conj.right, conj.left)):
+                if not (isinstance(this, M.ELocal) and this.slot == p.slot and free_slots(other) <= earlier):
+                    continue
+                if isinstance(strip(other.ty), T.BoolTy):
+                    continue
+                saved = self.fail
+                self.fail = PROBE
+                try:
+                    with self.capture() as lines:
+                        code = self.gen(other)
+                finally:
+                    self.fail = saved
+                if any(PROBE in ln for ln in lines):
+                    continue
+                self.out += lines
+                v = self.let(code)
+                lo, hi = (0, len(p.ty.members) - 1) if isinstance(p.ty, T.EnumTy) else (p.ty.lo, p.ty.hi)
+                self.emit(f"if {lo} <= {v} <= {hi}:")  # NONE lies below every value
+                stack.enter_context(self.indent())
+                self.emit(f"L{p.slot} = {v}")
+                self.bounds.bind_domain(p.slot, M.ETypeSet(p.ty, T.SetTy(p.ty)))
+                return key
+        return None
 
     def hoist(self, cands: list[tuple[tuple[int, int], M.Expr, int]], level: int,
               stack: ExitStack) -> set[tuple[int, int]]:
