@@ -10,6 +10,9 @@ fault combinations, verdicts, counterexamples). Hash compaction finds the same s
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -137,3 +140,21 @@ def test_an_unwritable_spill_folder_is_a_user_error(tmp_path: Path) -> None:
         run_check(_model("hal_n3"), CheckOptions(kernel="on", store_mb=TINY,  # type: ignore[arg-type]
                                                  spill_dir=str(blocker / "sub")))
     assert e.value.code == "E130" and "spill folder" in e.value.message
+
+
+@pytest.mark.parametrize("extra", [{"hash_compaction": True}, {"store_mb": 1.0}, {"cluster": "local:1"},
+                                   {"checkpoint_dir": "unused"}])
+def test_the_options_of_the_kernel_engine_are_refused_on_another_engine(extra: dict[str, object]) -> None:
+    with pytest.raises(EngineError) as e:  # never a run that quietly leaves out what was asked for
+        run_check(_model("hal_n3"), CheckOptions(kernel="off", **extra))  # type: ignore[arg-type]
+    assert e.value.code == "E121" and "needs the kernel engine" in e.value.message
+
+
+def test_a_run_without_a_cluster_imports_no_dask() -> None:
+    code = ("import sys\nfrom verifier.cli import main\ntry:\n    rc = main(sys.argv[1:])\n"
+            "except SystemExit as e:\n    rc = e.code\n"
+            "print('RC', rc, sorted({m.split('.')[0] for m in sys.modules} & {'dask', 'distributed'}))")
+    p = subprocess.run([sys.executable, "-c", code, "check", str(ROOT / "models" / "hal_seat_theft.toml"),
+                        "-q", "--no-reports", "--store-memory", "0.02"], capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
+    assert p.stdout.strip().splitlines()[-1] == "RC 0 []", p.stdout + p.stderr

@@ -266,6 +266,10 @@ def _check(args: argparse.Namespace) -> int:
             raise ConfigError([Diagnostic("U004", "--checkpoint and --resume both given",
                                           hint="--resume DIR goes on checkpointing into DIR; "
                                                "give only one of them")])
+        if args.cluster is not None and args.workers > 1:
+            raise ConfigError([Diagnostic("U004", "--workers and --cluster both given",
+                                          hint="on a cluster each Dask worker expands its own shard: "
+                                               "leave out --workers, and start more workers")])
     except SpecError as e:
         if not args.json:
             raise

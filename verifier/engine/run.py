@@ -130,7 +130,15 @@ class _Searched:
 def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: CheckOptions,
                    stoppers: frozenset[int]) -> _Searched | str | None:
     """The search on the kernel engine, or why it does not apply (None: not asked for)."""
+    wanted = [flag for flag, on in (("--hash-compaction", opts.hash_compaction),
+                                    ("--checkpoint/--resume", opts.checkpoint_dir is not None),
+                                    ("--store-memory", opts.store_mb is not None),
+                                    ("--cluster", opts.cluster is not None)) if on]
     if opts.kernel == "off":
+        if wanted:  # never quietly without what was asked for
+            raise EngineError(f"{wanted[0]} needs the kernel engine, and the engine chosen is another",
+                              f"leave out {wanted[0]}, or `--engine` (the kernel engine is the default)",
+                              NOSPAN, "E121")
         return None
     from verifier.engine import kernel as K
 
@@ -145,10 +153,6 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
         except (OSError, MemoryError) as e:  # e.g. LLVM's library cannot be loaded in the memory left
             why = f"it could not start ({type(e).__name__}: {e})"
     if prepared is None:
-        wanted = [flag for flag, on in (("--hash-compaction", opts.hash_compaction),
-                                        ("--checkpoint/--resume", opts.checkpoint_dir is not None),
-                                        ("--store-memory", opts.store_mb is not None),
-                                        ("--cluster", opts.cluster is not None)) if on]
         if wanted:
             raise EngineError(f"{wanted[0]} needs the kernel engine, which cannot run this spec: {why}",
                               f"leave out {wanted[0]}, or rewrite the construct named", NOSPAN, "E121")
