@@ -14,8 +14,6 @@ import dataclasses
 import json
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ import pytest
 from kernel_harness import comparable
 
 from verifier import results as R
+from verifier.cli import main
 from verifier.config import load_model as load_config
 from verifier.config import with_overrides
 from verifier.config.load import load_model
@@ -120,28 +119,31 @@ def test_a_checkpoint_of_other_constants_or_options_is_refused(tmp_path: Path) -
     assert "no checkpoint in" in e.value.message
 
 
-def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "verifier", "check", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``verifier check ARGS`` in this process (a fresh one would load numba again)."""
+    code = main(["check", *args])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "internal error" not in err, err
+    return code, out, err
 
 
-def test_command_line_checkpoint_resume_and_refusals(tmp_path: Path) -> None:
+def test_command_line_checkpoint_resume_and_refusals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     model = str(ROOT / "models" / "hal_n4.toml")
     ck = tmp_path / "ck"
-    first = _cli(model, "--json", "--checkpoint", str(ck), "--time-limit", "0.000001")
-    assert first.returncode == 3 and (ck / "hal_n4" / "checkpoint.json").exists()
-    done = _cli(model, "--json", "--resume", str(ck))
-    whole = _cli(model, "--json")
-    assert done.returncode == whole.returncode == 0
-    a, b = json.loads(done.stdout)["results"][0], json.loads(whole.stdout)["results"][0]
+    code, _, _ = _cli(capsys, model, "--json", "--checkpoint", str(ck), "--time-limit", "0.000001")
+    assert code == 3 and (ck / "hal_n4" / "checkpoint.json").exists()
+    code, done, _ = _cli(capsys, model, "--json", "--resume", str(ck))
+    code2, whole, _ = _cli(capsys, model, "--json")
+    assert code == code2 == 0
+    a, b = json.loads(done)["results"][0], json.loads(whole)["results"][0]
     assert a["stats"]["states"] == b["stats"]["states"] == 11_467
     assert a["properties"] == b["properties"] and a["coverage"] == b["coverage"]
-    other = _cli(model, "--resume", str(ck), "--const", "CLIENTS=2")
-    assert other.returncode == 2 and "error[E130]" in other.stderr and "Traceback" not in other.stderr
-    both = _cli(model, "--resume", str(ck), "--checkpoint", str(ck))
-    assert both.returncode == 2 and "error[U004]" in both.stderr
+    assert "resumed from a checkpoint" in a["backend_note"]
+    code, _, err = _cli(capsys, model, "--resume", str(ck), "--const", "CLIENTS=2")
+    assert code == 2 and "error[E130]" in err and "hint:" in err
+    code, _, err = _cli(capsys, model, "--resume", str(ck), "--checkpoint", str(ck))
+    assert code == 2 and "error[U004]" in err
     blocker = tmp_path / "file"
     blocker.write_text("")
-    bad = _cli(model, "--checkpoint", str(blocker))
-    assert bad.returncode == 2 and "cannot write the checkpoint folder" in bad.stderr
+    code, _, err = _cli(capsys, model, "--checkpoint", str(blocker))
+    assert code == 2 and "cannot write the checkpoint folder" in err
