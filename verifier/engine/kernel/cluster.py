@@ -139,8 +139,9 @@ class Shard:
 
     # round 1
     def expand(self) -> dict[str, Any]:
-        """Expand the frontier and send each successor to its owner."""
-        st, sent, volume = self.st, 0, 0
+        """Expand the frontier and send each successor to its owner: how many it routed (its
+        own included), and how many, and bytes, went to other shards."""
+        st, routed, sent, volume = self.st, 0, 0, 0
         futures = []
         lo = 0
         while lo < len(self.F):
@@ -156,6 +157,7 @@ class Shard:
             first = SeenSet(self.words, None, None).add(self.X, m)  # copies within the chunk
             X, K = self.X[first], self.KEY[first]
             own = owner(X, len(X), self.k)
+            routed += len(X)
             for u in range(self.k):
                 sel = own == u
                 rows, keys = np.ascontiguousarray(X[sel]), np.ascontiguousarray(K[sel])
@@ -168,7 +170,7 @@ class Shard:
             lo = stop
         for f in futures:
             f.result()
-        return {"sent": sent, "bytes": volume}
+        return {"routed": routed, "sent": sent, "bytes": volume}
 
     async def receive(self, rows: Any, keys: Any) -> None:
         self.inbox.append((rows, keys))
@@ -262,8 +264,9 @@ class ClusterSearch:
         self.edges_dropped: str | None = ("a search on a cluster keeps no state graph, which the liveness "
                                           "check needs: check liveness without --cluster") if record_edges else None
         self.workers = 0
-        # per level: successors sent between shards and their bytes, keys returned, new states,
-        # and the seconds of each round (bench/scale.py reads them)
+        # per level: successors routed (after the copies within each chunk are dropped), those
+        # sent between shards and their bytes, keys returned, new states, and the seconds of
+        # each round (bench/scale.py reads them)
         self.rounds: list[dict[str, float]] = []
         self.spills = 0
 
@@ -383,7 +386,7 @@ class ClusterSearch:
                 per.append(mine[mine >= 0])  # in the shard's key order; past the limit: left out
             self._commit(shards, per)
             self.levels.append(n + len(order))
-            self.rounds.append({"sent": sum(x["sent"] for x in sent), "bytes": sum(x["bytes"] for x in sent),
+            self.rounds.append({"routed": sum(x["routed"] for x in sent), "sent": sum(x["sent"] for x in sent), "bytes": sum(x["bytes"] for x in sent),
                                 "received": int(len(allkeys)), "new": int(len(order)), "expand_s": t1 - t0,
                                 "absorb_s": t2 - t1, "commit_s": time.perf_counter() - t2})
             clock.progress(self.levels[-1], self.levels[-1] - self.levels[-2], len(self._bases()) - 1)
