@@ -29,6 +29,7 @@ import logging
 import re
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -218,8 +219,10 @@ def connect(address: str) -> tuple[Any, Any]:
             raise ClusterError(f"--cluster {address}: expected local:K with K a positive number of "
                                "worker processes", "for example --cluster local:2")
         k = int(match.group(1))
-        cluster = distributed.LocalCluster(n_workers=k, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.ERROR)  # type: ignore[no-untyped-call]
+        with warnings.catch_warnings():  # its HTTP server (health checks) moves to a free port
+            warnings.filterwarnings("ignore", message="Port .* is already in use")
+            cluster = distributed.LocalCluster(n_workers=k, threads_per_worker=1, processes=True,
+                                               dashboard_address=None, silence_logs=logging.ERROR)  # type: ignore[no-untyped-call]
         return distributed.Client(cluster), cluster  # type: ignore[no-untyped-call]
     if not re.match(r"^(tcp|tls|inproc|ucx)://[^\s/]+$|^[\w.-]+:\d+$", address):
         raise ClusterError(f"--cluster {address}: not a scheduler address",
