@@ -43,7 +43,7 @@ from verifier.cli.common import (
 from verifier.config import Limits, ModelConfig, with_overrides
 from verifier.config import load_model as load_config
 from verifier.engine.options import ENGINE_CHOICES
-from verifier.lang.diagnostics import Diagnostic, SpecError
+from verifier.lang.diagnostics import ConfigError, Diagnostic, SpecError
 
 
 def add_parser(sub: Any) -> None:
@@ -92,6 +92,31 @@ def add_parser(sub: Any) -> None:
     c.add_argument("--no-symmetry", action="store_true",
                    help="store every state, even of a spec with symmetric enums (by default the "
                         "kernel engine stores one state per renaming of their members)")
+    c.add_argument("--store-memory", type=positive_float, metavar="MIB",
+                   help="memory the kernel engine's seen-set may take before it spills to disk "
+                        "(sorted runs, the same results; default: a quarter of --memory-limit, and "
+                        "a spill when the process reaches --memory-limit instead of stopping)")
+    c.add_argument("--spill-dir", metavar="DIR", type=Path,
+                   help="where a spilled seen-set goes (default: a temporary folder; with "
+                        "--checkpoint, the checkpoint's)")
+    c.add_argument("--hash-compaction", action="store_true",
+                   help="store a 64-bit fingerprint per state instead of the state: less memory, "
+                        "but a state may be missed, so nothing is reported as holding (the output "
+                        "gives the probability; docs/scale.md)")
+    c.add_argument("--checkpoint", metavar="DIR", type=Path,
+                   help="write the search's state into DIR/<model>/ at level boundaries (see "
+                        "--checkpoint-every) and when it stops (a time limit, Ctrl-C, SIGTERM)")
+    c.add_argument("--checkpoint-every", type=positive_float, default=60.0, metavar="SECONDS",
+                   help="with --checkpoint: at most one checkpoint per this many seconds "
+                        "(default 60; each adds only the states found since the last)")
+    c.add_argument("--resume", metavar="DIR", type=Path,
+                   help="go on from the checkpoint in DIR/<model>/ (written by --checkpoint DIR) "
+                        "and keep checkpointing there; the counts and counterexamples are those of "
+                        "an uninterrupted run")
+    c.add_argument("--cluster", metavar="ADDRESS",
+                   help="search on a Dask cluster: a scheduler's address (tcp://host:8786) or "
+                        "local:K for K local worker processes; needs pip install 'verifier[cluster]' "
+                        "(docs/scale.md)")
     c.add_argument("--full-states", action="store_true", help="print whole states in traces")
     c.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     c.add_argument("--quiet", "-q", action="store_true",
@@ -130,7 +155,14 @@ def _options(cfg: ModelConfig, args: argparse.Namespace) -> Any:
     opts = check_options(cfg, engine=args.engine, deadlock=args.deadlock,
                          progress=getattr(args, "progress", False) or (
                              not args.quiet and not args.json and sys.stderr.isatty()))
-    opts = dataclasses.replace(opts, workers=args.workers, symmetry=not args.no_symmetry)
+    opts = dataclasses.replace(opts, workers=args.workers, symmetry=not args.no_symmetry,
+                               store_mb=args.store_memory,
+                               spill_dir=None if args.spill_dir is None else str(args.spill_dir),
+                               hash_compaction=args.hash_compaction,
+                               checkpoint_every=args.checkpoint_every, cluster=args.cluster)
+    folder = args.resume if args.resume is not None else args.checkpoint
+    if folder is not None:
+        opts = dataclasses.replace(opts, checkpoint_dir=str(folder / cfg.name), resume=args.resume is not None)
     if args.vacuity is not None:
         opts = dataclasses.replace(opts, vacuity_is_error=args.vacuity == "error")
     if args.graph_max_nodes is not None:
@@ -234,6 +266,14 @@ def _check(args: argparse.Namespace) -> int:
     diags = Diagnostics(args.json)
     try:
         overrides = parse_const(args.const)
+        if args.checkpoint is not None and args.resume is not None:
+            raise ConfigError([Diagnostic("U004", "--checkpoint and --resume both given",
+                                          hint="--resume DIR goes on checkpointing into DIR; "
+                                               "give only one of them")])
+        if args.cluster is not None and args.workers > 1:
+            raise ConfigError([Diagnostic("U004", "--workers and --cluster both given",
+                                          hint="on a cluster each Dask worker expands its own shard: "
+                                               "leave out --workers, and start more workers")])
     except SpecError as e:
         if not args.json:
             raise

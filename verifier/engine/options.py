@@ -28,6 +28,19 @@ class CheckOptions:
     collect_graph: bool = False
     graph_max_nodes: int | None = None  # None: the liveness graph grows as memory allows
     symmetry: bool = True    # store one state per renaming class of the symmetric enums
+    # past memory (the kernel engine): the memory the seen-set may take before it spills to
+    # disk (None: a quarter of max_memory_mb, and spilling when the process reaches
+    # max_memory_mb; no spill without either), where it spills (None: a temporary folder,
+    # or the checkpoint's), and hash compaction (a fingerprint per state: may miss states)
+    store_mb: float | None = None
+    spill_dir: str | None = None
+    hash_compaction: bool = False
+    # checkpoints: written into checkpoint_dir at level boundaries, at most every
+    # checkpoint_every seconds, and when the search stops; resume goes on from there
+    checkpoint_dir: str | None = None
+    checkpoint_every: float = 60.0
+    resume: bool = False
+    cluster: str | None = None  # a Dask scheduler's address, or "local:K" (``kernel/cluster.py``)
 
 
 # `--engine` / the pytest plugin's engine choice -> CheckOptions.compiled and .kernel:

@@ -61,7 +61,7 @@ def run_check(model: M.Model, opts: CheckOptions, *,
     search = _search_kernel(model, monitors, opts, stoppers, group)
     lifter: Lifter | None = None
     if isinstance(search, _Searched):
-        ex, coverage, backend, note, compile_s = search.ex, search.coverage, "kernel", None, \
+        ex, coverage, backend, note, compile_s = search.ex, search.coverage, "kernel", search.search.note(), \
             search.compile_seconds
         stepper: Stepper | None = None
         symmetry = search.symmetry
@@ -80,6 +80,8 @@ def run_check(model: M.Model, opts: CheckOptions, *,
                               "run: every state is stored")
     path = _paths(ex, lifter)
     result = _result(model, opts, monitors, coverage, ex, expect or {}, path)
+    if isinstance(search, _Searched) and search.search.compacted:
+        result = _compacted(result, search.search.miss_probability)
     result = dataclasses.replace(result, backend=backend, backend_note=note, symmetry=symmetry,
                                  stats=dataclasses.replace(result.stats, compile_seconds=round(compile_s, 3)))
     if not live:
@@ -88,7 +90,8 @@ def run_check(model: M.Model, opts: CheckOptions, *,
 
     try:
         graph = None
-        if isinstance(search, _Searched) and search.search.edges_dropped and ex.complete:
+        if isinstance(search, _Searched) and search.search.edges_dropped and (
+                ex.complete or search.search.compacted):
             raise _GraphOutgrew(search.search.edges_dropped)
         if isinstance(search, _Searched) and search.search.edges_kept:
             from verifier.engine.kernel.graph import KernelView, labelled_graph
@@ -171,7 +174,15 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
                    stoppers: frozenset[int], group: Group | str | None = None) -> _Searched | str | None:
     """The search on the kernel engine, or why it does not apply (None: not asked for);
     reduced by the symmetry ``group`` when it is one."""
+    wanted = [flag for flag, on in (("--hash-compaction", opts.hash_compaction),
+                                    ("--checkpoint/--resume", opts.checkpoint_dir is not None),
+                                    ("--store-memory", opts.store_mb is not None),
+                                    ("--cluster", opts.cluster is not None)) if on]
     if opts.kernel == "off":
+        if wanted:  # never quietly without what was asked for
+            raise EngineError(f"{wanted[0]} needs the kernel engine, and the engine chosen is another",
+                              f"leave out {wanted[0]}, or `--engine` (the kernel engine is the default)",
+                              NOSPAN, "E121")
         return None
     from verifier.engine import kernel as K
 
@@ -195,11 +206,15 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
         except (OSError, MemoryError) as e:  # e.g. LLVM's library cannot be loaded in the memory left
             why = f"it could not start ({type(e).__name__}: {e})"
     if prepared is None:
+        if wanted:
+            raise EngineError(f"{wanted[0]} needs the kernel engine, which cannot run this spec: {why}",
+                              f"leave out {wanted[0]}, or rewrite the construct named", NOSPAN, "E121")
         if opts.kernel == "on":
             raise EngineError(f"the kernel engine cannot run this spec: {why}",
                               "leave out `--engine kernel` (the Python stepper runs it), or "
                               "rewrite the construct named", NOSPAN, "E121")
         return f"the kernel engine does not apply: {why}"
+    from verifier.engine.kernel.checkpoint import CheckpointError
     from verifier.engine.kernel.search import KernelSearch
 
     reduced = group if isinstance(group, Group) else None
@@ -209,14 +224,22 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
 
         def canonical(rows: Any) -> Any:
             return canon_rows(prepared.kernel, rows)[0]  # type: ignore[union-attr]
-    ks = KernelSearch(model, prepared.kernel, prepared.layout, monitors, opts,  # type: ignore[arg-type]
-                      record_edges=bool(live), canonical=canonical)
+    ks: Any
     try:
+        if opts.cluster is not None:
+            from verifier.engine.kernel.cluster import ClusterSearch
+
+            ks = ClusterSearch(model, prepared, monitors, opts, record_edges=bool(live))
+        else:
+            ks = KernelSearch(model, prepared.kernel, prepared.layout, monitors, opts,  # type: ignore[arg-type]
+                              record_edges=bool(live), digest=prepared.digest, canonical=canonical)
         ex = ks.explore(stoppers)
     except sem.EvalError as err:
         raise EngineError(f"run-time error while computing the initial states: {err.message}",
                           "fix the `var` initial values or `init` conditions", err.span,
                           "E120") from None
+    except CheckpointError as err:  # E130, or a ClusterError (E131)
+        raise EngineError(err.message, err.hint, NOSPAN, err.code) from None
     coverage = ([int(x) for x in ks.enabled[:len(model.actions)]],
                 [int(x) for x in ks.taken[:len(model.actions)]])
     if reduced is None:
@@ -224,9 +247,21 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
     else:
         from verifier.engine.kernel.symmetry import represented
 
+        # after a spill to disk the states are no longer all in memory: not counted (0)
+        count = 0 if getattr(ks, "level", None) is not None else \
+            represented(prepared.kernel, ks.arr.S, ex.states, reduced)
         symmetry = R.Symmetry(tuple(e.name for e in reduced.enums), True, reduced.method, reduced.size,
-                              represented(prepared.kernel, ks.arr.S, ex.states, reduced))
+                              count)
     return _Searched(ex, coverage, prepared.compile_seconds, ks, prepared.conditions, reduced, symmetry)
+
+
+def _compacted(result: R.CheckResult, p: float | None) -> R.CheckResult:
+    """Hash compaction: what was not found violated may still be, in a missed state."""
+    why = (f"no violation among the states explored, but hash compaction may have missed states "
+           f"(probability at most {p or 0:.1e}); check without --hash-compaction for an exact answer")
+    props = tuple(dataclasses.replace(q, note=q.note or why) if q.verdict == R.INCONCLUSIVE else q
+                  for q in result.properties)
+    return dataclasses.replace(result, properties=props)
 
 
 def _search_python(model: M.Model, monitors: tuple[M.Property, ...], opts: CheckOptions,

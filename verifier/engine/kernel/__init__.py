@@ -40,6 +40,7 @@ class Prepared:
     digest: str
     compile_seconds: float
     conditions: dict[M.Expr, int]  # the liveness conditions with a kernel function
+    source: object = None   # module.Source: what a cluster's workers compile
 
 
 def liveness_conditions(props: tuple[M.Liveness, ...]) -> tuple[tuple[M.Expr, tuple[M.Param, ...]], ...]:
@@ -67,4 +68,4 @@ def prepare(model: M.Model, monitors: tuple[M.Property, ...],
     src = generate(model, monitors, conds, group)
     kernel = load(src)
     index = {conds[k][0]: k for k in src.conditions}
-    return Prepared(kernel, src.layout, src.digest, time.perf_counter() - t0, index)
+    return Prepared(kernel, src.layout, src.digest, time.perf_counter() - t0, index, src)

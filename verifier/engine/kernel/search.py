@@ -6,19 +6,30 @@ memory limits, prints progress and lets Ctrl-C through, exactly where the Python
 engine (``verifier/engine/explicit.py``) does, and it fills the same ``Exploration``, so
 verdicts, traces (replayed through the reference semantics) and reports are built by
 the same code for every engine.
+
+Past memory: when the state table outgrows the seen-set's budget (``--store-memory``,
+or the memory limit), the search hands over, between two driver calls, to the
+level-by-level search over a seen-set on disk (``levelsearch.py``, ``seen.py``); hash
+compaction starts there. ``--checkpoint`` writes the search's state at level boundaries
+and when it stops, and ``--resume`` goes on from it (``checkpoint.py``).
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from verifier.engine.explicit import Clock, Exploration, Found, rss_mb
+from verifier.engine.kernel import checkpoint as C
 from verifier.engine.kernel import driver as D
+from verifier.engine.kernel.files import AppendFile
 from verifier.engine.kernel.layout import KernelLayout, Leaf
+from verifier.engine.kernel.levelsearch import LevelSearch, fault_combos, miss_probability
 from verifier.engine.kernel.module import Kernel
 from verifier.engine.options import CheckOptions
 from verifier.engine.stepper import instance_bases
@@ -61,7 +72,7 @@ def _grow_rows(a: Any, rows: int) -> Any:
 class KernelSearch:
     def __init__(self, model: M.Model, kernel: Kernel, layout: KernelLayout,
                  monitors: tuple[M.Property, ...], opts: CheckOptions, record_edges: bool = False,
-                 canonical: Any = None) -> None:
+                 digest: str = "", canonical: Any = None) -> None:
         self.model = model
         # symmetry reduction: rows of initial states -> their canonical states (the kernel
         # writes every successor canonical itself)
@@ -99,12 +110,37 @@ class KernelSearch:
         self.edges_dropped: str | None = None  # why the graph was not kept, when it was not
         # the edges cover the whole graph (recorded, and not dropped past the liveness cap)
         self.edges_kept = False
+        self.keyed = False          # one-word states in the table itself (``_alloc``)
+        self.levels: list[int] = []
+        self.in_level = False       # between driver calls of a level (st[POS] the next row)
+        self.level: LevelSearch | None = None   # the level-by-level search, once it took over
+        self.compacted = False      # hash compaction: states may have been missed
+        self.miss_probability: float | None = None
+        self.digest = digest
+        self.ckpt = Path(opts.checkpoint_dir) if opts.checkpoint_dir else None
+        self.ck_files: dict[str, AppendFile] = {}
+        self.ck_last = time.perf_counter()
+        self.ck_error: str | None = None
+        self.prior_seconds = 0.0    # search time of the runs before a resume
+        self.resumed_at: int | None = None
+        self.ended: tuple[bool, str | None] | None = None  # a resumed search that had ended
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.clock: Clock | None = None
+        self.intr = C.Interrupts()
 
     def explore(self, stoppers: frozenset[int]) -> Exploration:
         ex = Exploration()
-        clock = Clock(self.opts)
+        clock = self.clock = Clock(self.opts)
+        if self.ckpt is not None and not self.opts.resume:
+            C.prepare_folder(self.ckpt, fresh=True)
         try:
-            self._bfs(ex, clock, stoppers)
+            with C.Interrupts() as self.intr:
+                if self.opts.resume:
+                    self._resume()
+                if self.ended is not None:
+                    ex.complete, ex.stop_reason = self.ended
+                else:
+                    self._bfs(ex, clock, stoppers)
         except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (the command line makes it one)
             ex.complete = False
             ex.stop_reason = "interrupted"
@@ -113,9 +149,32 @@ class KernelSearch:
             ex.stop_reason = "out of memory"
         finally:
             clock.done()
-        ex.seconds = clock.elapsed()
+        if self.ckpt is not None and self.ended is None:
+            self._checkpoint((ex.complete, ex.stop_reason))
+        ex.seconds = clock.elapsed() + self.prior_seconds
         self._finish(ex)
+        if self._tmp is not None:  # the files stay readable through their maps until unmapped
+            self._tmp.cleanup()
         return ex
+
+    def depth(self) -> int:
+        return len(self.level_base()) - 1
+
+    def level_base(self) -> list[int]:
+        """The first id of each level that has states."""
+        lv = self.levels
+        return [lv[i] for i in range(len(lv) - 1) if lv[i + 1] > lv[i]]
+
+    def note(self) -> str | None:
+        """What the output says about how the states were kept, when not simply in memory."""
+        parts = []
+        if self.resumed_at is not None:
+            parts.append(f"resumed from a checkpoint of {self.resumed_at:,} states")
+        if self.level is not None:
+            parts.append(self.level.note())
+        if self.ck_error:
+            parts.append(self.ck_error)
+        return "; ".join(parts) or None
 
     # -- the arrays
     def _alloc(self, n_init: int) -> None:
@@ -139,9 +198,12 @@ class KernelSearch:
             edst=np.zeros(1 << 12 if self.record_edges else 0, dtype=np.int32),
             eord=np.zeros(1 << 12 if self.record_edges else 0, dtype=np.int32),
             eact=np.zeros(1 << 12 if self.record_edges else 0, dtype=np.int32))
+        self.st[D.TMASK] = tcap - 1
+        self.st[D.TLIMIT] = int(tcap * LOAD)
+        self._init_scalars()
+
+    def _init_scalars(self) -> None:
         st = self.st
-        st[D.TMASK] = tcap - 1
-        st[D.TLIMIT] = int(tcap * LOAD)
         st[D.ERR_STATE] = -1
         st[D.DEADLOCK] = -1
         st[D.N_ACTIVE] = len(self.monitors)
@@ -197,76 +259,184 @@ class KernelSearch:
             a.eord = _grow_rows(a.eord, cap)
             a.eact = _grow_rows(a.eact, cap)
 
+    def rebuild_table(self, n: int) -> None:
+        """The table of the first n states of ``S`` (a resumed search), sized for them."""
+        a, st = self.arr, self.st
+        st[D.N] = n
+        while n > int(st[D.TLIMIT]):
+            self._grow(D.GROW_TABLE)  # rehashes into the grown table
+        a = self.arr
+        if self.keyed:
+            a.keys.fill(D.EMPTY)
+            a.tab[:] = 0
+            D.rehash_keys(a.S, n, a.keys, a.tab)
+        else:
+            a.tab[:] = 0
+            D.rehash(a.S, n, a.tab, self.layout.words)
+
     # -- the search
     def _bfs(self, ex: Exploration, clock: Clock, stoppers: frozenset[int]) -> None:
-        init_states = sem.initial_states(self.model)
-        init = np.array([self.layout.encode(s) for s in init_states], dtype=np.int64).reshape(
-            len(init_states), self.layout.words)
-        if self.canonical is not None:
-            init = self.canonical(init)
-        self._alloc(len(init_states))
-        a, st, opts = self.arr, self.st, self.opts
-        fns = self.kernel.fns
-        if self.keyed:
-            D.add_initial_keys(fns, a.S, a.P, a.R, a.keys, a.tab, st, init, self.act, self.fired, self.found)
-        else:
-            D.add_initial(fns, a.S, a.P, a.R, a.tab, st, init, self.act, self.fired, self.found)
-        self.n_initial = int(st[D.N])
-        ex.level_base.append(0)
-        self.levels = [0, int(st[D.N])]
-        budget = FIRST_BATCH
-        stop = self._stopping(stoppers)
-        if st[D.OVER]:
-            ex.complete, ex.stop_reason = False, f"state limit ({opts.max_states:,})"
-            return
-        while self.levels[-1] > self.levels[-2] and not stop:
-            if opts.max_depth is not None and ex.depth >= opts.max_depth:
-                ex.complete, ex.stop_reason = False, f"depth limit ({opts.max_depth})"
-                return
-            st[D.POS] = self.levels[-2]
-            st[D.LEVEL_END] = self.levels[-1]
-            while True:
-                st[D.BUDGET] = budget
-                t0 = time.perf_counter()
-                status = self._step()
+        a, st, opts = None, self.st, self.opts
+        if self.resumed_at is None:
+            init_states = sem.initial_states(self.model)
+            init = np.array([self.layout.encode(s) for s in init_states], dtype=np.int64).reshape(
+                len(init_states), self.layout.words)
+            if self.canonical is not None:
+                init = self.canonical(init)
+            if opts.hash_compaction:
+                self._init_scalars()
+                self.compacted = True
+                self.edges_dropped = ("hash compaction keeps no state graph, which the liveness check "
+                                      "needs: check without --hash-compaction")
+                st[D.RECORD_EDGES] = 0
+                self.level = LevelSearch(self, self._spill_folder(), True, self._budget(),
+                                         keep_files=self.ckpt is not None)
+                self.level.start(init)
+                self.n_initial = int(st[D.N])
+            else:
+                self._alloc(len(init_states))
                 a = self.arr
-                dt = time.perf_counter() - t0
-                if status == D.DONE:
-                    break
-                if status == D.BUDGET_SPENT:
-                    budget = max(256, min(1 << 22, int(budget * TARGET_SECONDS / max(dt, 1e-4))))
+                if self.keyed:
+                    D.add_initial_keys(self.kernel.fns, a.S, a.P, a.R, a.keys, a.tab, st, init, self.act,
+                                       self.fired, self.found)
                 else:
-                    try:
-                        self._grow(status)
-                    except _TooMany:
-                        ex.complete, ex.stop_reason = False, f"state limit ({MAX_IDS:,}, the kernel's most)"
-                        return
-                    a = self.arr
-                n = int(st[D.N])
-                if st[D.RECORD_EDGES] and self._edges_too_many(n):
-                    self._drop_edges()
-                clock.progress(n, self.levels[-1] - int(st[D.POS]), ex.depth)
-                reason = clock.limit(n)
-                if reason:
-                    ex.complete, ex.stop_reason = False, reason
+                    D.add_initial(self.kernel.fns, a.S, a.P, a.R, a.tab, st, init, self.act, self.fired,
+                                  self.found)
+                self.n_initial = int(st[D.N])
+                self.levels = [0, int(st[D.N])]
+            if st[D.OVER]:
+                ex.complete, ex.stop_reason = False, f"state limit ({opts.max_states:,})"
+                return
+        if self.level is not None:
+            self.level.run(ex, clock, stoppers, self.intr)
+            return
+        budget = FIRST_BATCH
+        while True:
+            if not self.in_level:
+                self.checkpoint_boundary()
+                stop = self._stopping(stoppers)
+                if self.levels[-1] == self.levels[-2] or stop:
+                    if stop:
+                        ex.complete, ex.stop_reason = False, "stopped at the first violation"
+                    break
+                if opts.max_depth is not None and self.depth() >= opts.max_depth:
+                    ex.complete, ex.stop_reason = False, f"depth limit ({opts.max_depth})"
+                    return
+                st[D.POS] = self.levels[-2]
+                st[D.LEVEL_END] = self.levels[-1]
+                self.in_level = True
+            st[D.BUDGET] = budget
+            t0 = time.perf_counter()
+            status = self._step()
+            dt = time.perf_counter() - t0
+            if status == D.BUDGET_SPENT:
+                budget = max(256, min(1 << 22, int(budget * TARGET_SECONDS / max(dt, 1e-4))))
+            elif status != D.DONE:
+                try:
+                    self._grow(status)
+                except _TooMany:
+                    ex.complete, ex.stop_reason = False, f"state limit ({MAX_IDS:,}, the kernel's most)"
                     return
             n = int(st[D.N])
-            if n > self.levels[-1]:
-                ex.level_base.append(self.levels[-1])
-                ex.depth += 1
-            self.levels.append(n)
-            stop = self._stopping(stoppers)
+            if status == D.DONE:
+                self.in_level = False
+                self.levels.append(n)
+            elif st[D.RECORD_EDGES] and self._edges_too_many(n):
+                self._drop_edges()
+            clock.progress(n, self.levels[-1] - int(st[D.POS]), self.depth())
+            if self.intr.take():
+                ex.complete, ex.stop_reason = False, "interrupted"
+                return
             reason = clock.limit(n)
-            if st[D.OVER]:  # exactly max_states states are stored: the first ones found
+            if self._spilling(reason):
+                self._spill()
+                assert self.level is not None
+                self.level.run(ex, clock, stoppers, self.intr)
+                return
+            if status == D.DONE and st[D.OVER]:  # exactly max_states states are stored: the first ones found
                 reason = f"state limit ({opts.max_states:,})"
             if reason:
                 ex.complete, ex.stop_reason = False, reason
                 return
-        if stop:
-            ex.complete, ex.stop_reason = False, "stopped at the first violation"
         if st[D.RECORD_EDGES] and self._edges_too_many(int(st[D.N])):
             self._drop_edges()
         self.edges_kept = bool(st[D.RECORD_EDGES]) and ex.complete
+
+    # -- past memory
+    def _budget(self) -> int | None:
+        """The bytes the seen-set may take in memory (None: as many as it needs)."""
+        o = self.opts
+        if o.store_mb is not None:
+            return int(o.store_mb * 2**20)
+        if o.max_memory_mb is not None:
+            return int(o.max_memory_mb * 2**20 / 4)
+        return None
+
+    def _store_bytes(self) -> int:
+        a = self.arr
+        return int(a.S.nbytes + a.tab.nbytes + a.keys.nbytes + a.P.nbytes + a.R.nbytes)
+
+    def _spilling(self, reason: str | None) -> bool:
+        """Whether to hand over to the seen-set on disk now: the state table outgrew the
+        store's budget, or the process its memory limit."""
+        o = self.opts
+        if o.store_mb is None and o.max_memory_mb is None:
+            return False
+        if reason is not None and reason.startswith("memory limit"):
+            return True
+        budget = self._budget()
+        return o.store_mb is not None and budget is not None and self._store_bytes() > budget
+
+    def _spill_folder(self) -> Path | None:
+        if self.ckpt is not None:
+            return self.ckpt
+        if self.opts.spill_dir is not None:
+            folder = Path(self.opts.spill_dir)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise C.CheckpointError(f"cannot write the spill folder {folder}: {e.strerror or e}",
+                                        "pass a folder you can write to (--spill-dir DIR)") from None
+            self._tmp = tempfile.TemporaryDirectory(prefix="verifier-spill-", dir=folder)
+            return Path(self._tmp.name)
+        if self.opts.hash_compaction and self._budget() is None:
+            return None  # fingerprints in memory only
+        self._tmp = tempfile.TemporaryDirectory(prefix="verifier-spill-")
+        return Path(self._tmp.name)
+
+    def _spill(self) -> None:
+        """Hand over to the level-by-level search on a seen-set on disk."""
+        a = self.arr
+        links = self.ck_files["parents"].count if "parents" in self.ck_files else 0
+        for f in self.ck_files.values():
+            f.close()
+        self.ck_files = {}
+        level = LevelSearch(self, self._spill_folder(), False, self._budget(),
+                            keep_files=self.ckpt is not None, links=links)
+        level.take_over(a.S, a.P, a.R.astype(np.uint32), self.in_level)
+        self.level = level
+        if self.st[D.RECORD_EDGES] or self.record_edges:
+            self.edges_dropped = ("the seen-set spilled to disk, and the liveness check needs the whole "
+                                  "state graph in memory: raise --store-memory or --memory-limit")
+        self._drop_edges()
+        empty = np.zeros((0, self.layout.words), dtype=np.int64)
+        self.arr = Arrays(S=empty, P=np.zeros(0, dtype=np.int32), R=np.zeros(0, dtype=np.uint16),
+                          tab=D.new_table(1), keys=np.zeros(0, dtype=np.int64), X=a.X, A=a.A, H=a.H,
+                          esrc=a.esrc, edst=a.edst, eord=a.eord, eact=a.eact)
+
+    # -- checkpoints
+    def checkpoint_boundary(self) -> None:
+        """At a level boundary: a checkpoint, when one is due."""
+        if self.ckpt is None or time.perf_counter() - self.ck_last < self.opts.checkpoint_every:
+            return
+        self._checkpoint(None)
+
+    def _checkpoint(self, ended: tuple[bool, str | None] | None) -> None:
+        C.save(self, ended)
+        self.ck_last = time.perf_counter()
+
+    def _resume(self) -> None:
+        C.resume(self)
 
     def _edges_too_many(self, n: int) -> bool:
         """Whether the graph outgrew what the liveness check may store: its state cap, or
@@ -339,14 +509,22 @@ class KernelSearch:
         return any(self.found[m] >= 0 for m in stoppers)
 
     def _finish(self, ex: Exploration) -> None:
-        a, st = self.arr, self.st
+        st = self.st
         n = int(st[D.N])
         ex.states = n
         ex.transitions = int(st[D.TRANSITIONS])
-        bases = ex.level_base
-        ends = bases[1:] + [n]
-        ex.parents = [a.P[lo:hi] for lo, hi in zip(bases, ends)]
-        ex.ordinals = [a.R[lo:hi] for lo, hi in zip(bases, ends)]
+        ex.level_base = self.level_base() if self.levels else []
+        ex.depth = max(0, len(ex.level_base) - 1)
+        if self.level is not None:
+            self.level.finish(ex)
+        else:
+            a = self.arr
+            bases = ex.level_base
+            ends = bases[1:] + [n]
+            ex.parents = [a.P[lo:hi] for lo, hi in zip(bases, ends)]
+            ex.ordinals = [a.R[lo:hi] for lo, hi in zip(bases, ends)]
+            ex.store_bytes = n * self.layout.words * 8 + a.tab.nbytes + a.keys.nbytes
+            ex.fault_combos = fault_combos(self.model, self.layout, a.S[:n])
         for m in range(len(self.monitors)):
             if self.found[m] >= 0:
                 ex.found[m] = Found(int(self.found[m]))
@@ -354,27 +532,12 @@ class KernelSearch:
             ex.deadlock = Found(int(st[D.DEADLOCK]))
         if st[D.ERR_STATE] >= 0:
             ex.error = Found(int(st[D.ERR_STATE]), (int(st[D.ERR_ORD]), int(st[D.ERR_ACTION]), ""))
-        ex.store_bytes = n * self.layout.words * 8 + a.tab.nbytes + a.keys.nbytes
-        ex.fault_combos = self._combos(n)
-
-    def _combos(self, n: int) -> set[tuple[int, ...]]:
-        """The fault counters' value combinations among the n states (one key per state:
-        the counters' bits side by side)."""
-        if not self.model.counters or n == 0:
-            return set()
-        fields = []
-        key = np.zeros(n, dtype=np.int64)
-        shift = 0
-        for c in self.model.counters:
-            w, sh, b = self.layout.places[c.var]
-            assert isinstance(b, Leaf)
-            key |= ((self.arr.S[:n, w] >> sh) & ((1 << b.width) - 1)) << shift
-            fields.append((shift, (1 << b.width) - 1))
-            shift += b.width
-        if shift > 62:
-            cols = np.stack([(key >> s) & m for s, m in fields], axis=1)
-            return {tuple(int(x) for x in row) for row in np.unique(cols, axis=0)}
-        return {tuple((int(k) >> s) & m for s, m in fields) for k in np.unique(key)}
+        if self.compacted:
+            self.miss_probability = p = miss_probability(n)
+            if ex.complete:
+                ex.complete = False
+                ex.stop_reason = (f"hash compaction: a state may have been missed (probability at "
+                                  f"most {p:.1e})")
 
 
 class _TooMany(Exception):
