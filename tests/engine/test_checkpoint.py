@@ -55,15 +55,17 @@ def _resume_until_done(m: Any, opts: CheckOptions, folder: Path) -> tuple[R.Chec
     return r, rounds
 
 
-@pytest.mark.parametrize("store", [{}, {"workers": 2}, {"store_mb": 0.02}, {"hash_compaction": True}],
-                         ids=["memory", "memory-2-workers", "disk", "fingerprints"])
+@pytest.mark.parametrize("store", [{}, {"workers": 2}, {"store_mb": 0.02}, {"hash_compaction": True},
+                                   {"symmetry": False}],
+                         ids=["memory", "memory-2-workers", "disk", "fingerprints", "unreduced"])
 def test_resumed_after_time_limits_gives_the_uninterrupted_result(store: dict[str, Any], tmp_path: Path) -> None:
     m = _model("hal_n3")
     opts = CheckOptions(kernel="on", deadlock=True, **store)
     whole = run_check(m, opts)
     resumed, rounds = _resume_until_done(m, opts, tmp_path / "ck")
     assert rounds >= 5  # it really was stopped level after level
-    assert resumed.stats.states == whole.stats.states == 5_196
+    # hal_n3's members are symmetric: 2,610 classes of its 5,196 states
+    assert resumed.stats.states == whole.stats.states == (5_196 if store.get("symmetry") is False else 2_610)
     assert _same(resumed) == _same(whole)
     if "store_mb" not in store and "hash_compaction" not in store:  # the liveness graph is checkpointed too
         live = [p for p in resumed.properties if p.kind == R.LIVENESS]
@@ -136,7 +138,7 @@ def test_command_line_checkpoint_resume_and_refusals(tmp_path: Path, capsys: pyt
     code2, whole, _ = _cli(capsys, model, "--json")
     assert code == code2 == 0
     a, b = json.loads(done)["results"][0], json.loads(whole)["results"][0]
-    assert a["stats"]["states"] == b["stats"]["states"] == 11_467
+    assert a["stats"]["states"] == b["stats"]["states"] == 4_962  # hal_n4 reduced by symmetry (11,467 states)
     assert a["properties"] == b["properties"] and a["coverage"] == b["coverage"]
     assert "resumed from a checkpoint" in a["backend_note"]
     code, _, err = _cli(capsys, model, "--resume", str(ck), "--const", "CLIENTS=2")
