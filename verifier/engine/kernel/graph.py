@@ -11,13 +11,15 @@ state's variables.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, overload
 
 import numpy as np
 
 from verifier.engine.kernel import driver as D
 from verifier.engine.kernel.values import crep_value
 from verifier.engine.liveness import LabelledGraph
+from verifier.engine.liveness.graph import Edge
 from verifier.engine.stepper import reference_truth
 from verifier.lang import model as M
 from verifier.lang import semantics as sem
@@ -41,15 +43,71 @@ def labelled_graph(search: Any) -> LabelledGraph:
             (instance[1:] != instance[:-1]) | (dst[1:] != dst[:-1])
     src, dst, ords, action, instance = src[first], dst[first], ords[first], action[first], instance[first]
     bounds = np.searchsorted(src, np.arange(n + 1))
-    al, il, dl, ol = action.tolist(), instance.tolist(), dst.tolist(), ords.tolist()
-    succ = []
-    ordinal = []
-    for i in range(n):
-        lo, hi = int(bounds[i]), int(bounds[i + 1])
-        edges = tuple(zip(al[lo:hi], il[lo:hi], dl[lo:hi]))
-        succ.append(edges)
-        ordinal.append(dict(zip(edges, ol[lo:hi])))
-    return LabelledGraph(tuple(range(n)), tuple(range(search.n_initial)), tuple(succ), tuple(ordinal))
+    return LabelledGraph(range(n), tuple(range(search.n_initial)),
+                         _Edges(bounds, action, instance, dst), _Ordinals(bounds, action, instance, dst, ords),
+                         _numbering(bounds.tolist(), action, instance, dst))
+
+
+class _Edges(Sequence[tuple[Edge, ...]]):
+    """``succ[u]`` of a kernel graph, made on demand from its edge lists (sorted by source,
+    then action, instance and target: the order ``LabelledGraph`` promises)."""
+
+    def __init__(self, bounds: Any, al: Any, il: Any, dl: Any) -> None:
+        self.bounds, self.al, self.il, self.dl = bounds, al, il, dl  # int64 arrays
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    @overload
+    def __getitem__(self, u: int) -> tuple[Edge, ...]: ...
+    @overload
+    def __getitem__(self, u: slice) -> Sequence[tuple[Edge, ...]]: ...
+
+    def __getitem__(self, u: int | slice) -> Any:
+        if isinstance(u, slice):
+            return [self[i] for i in range(*u.indices(len(self)))]
+        if u < 0:
+            u += len(self)
+        if not 0 <= u < len(self):
+            raise IndexError(u)
+        lo, hi = int(self.bounds[u]), int(self.bounds[u + 1])
+        return tuple(zip(self.al[lo:hi].tolist(), self.il[lo:hi].tolist(), self.dl[lo:hi].tolist()))
+
+
+class _Ordinals(Sequence[dict[Edge, int]]):
+    """``ordinal[u]``, made on demand (trace replay asks for a few states only)."""
+
+    def __init__(self, bounds: Any, al: Any, il: Any, dl: Any, ol: Any) -> None:
+        self.edges = _Edges(bounds, al, il, dl)
+        self.ol = ol
+
+    def __len__(self) -> int:
+        return len(self.edges)
+
+    @overload
+    def __getitem__(self, u: int) -> dict[Edge, int]: ...
+    @overload
+    def __getitem__(self, u: slice) -> Sequence[dict[Edge, int]]: ...
+
+    def __getitem__(self, u: int | slice) -> Any:
+        if isinstance(u, slice):
+            return [self[i] for i in range(*u.indices(len(self)))]
+        edges = self.edges[u]
+        lo = int(self.edges.bounds[u if u >= 0 else u + len(self)])
+        return dict(zip(edges, self.ol[lo:lo + len(edges)].tolist()))
+
+
+def _numbering(bounds: list[int], action: Any, instance: Any, dst: Any) -> Any:
+    """The liveness check's numbered edges, (instance number, target) sorted per state,
+    straight from the arrays: instance numbers grow with (action, instance), so the
+    edges' order is already theirs, and distinct edges stay distinct."""
+
+    def numbered(bases: Sequence[int]) -> list[list[tuple[int, int]]]:
+        gl = (np.asarray(bases, dtype=np.int64)[action] + instance).tolist()
+        dl = dst.tolist()
+        return [list(zip(gl[lo:hi], dl[lo:hi])) for lo, hi in zip(bounds, bounds[1:])]
+
+    return numbered
 
 
 class KernelView:

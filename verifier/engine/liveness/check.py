@@ -77,6 +77,8 @@ def conditions(model: M.Model) -> list[Condition]:
 def numbered_succ(model: M.Model, graph: LabelledGraph) -> list[list[tuple[int, int]]]:
     """The graph's edges as (instance number, target)."""
     bases = instance_bases(model)
+    if graph.numbered_succ is not None:
+        return graph.numbered_succ(bases)
     return [sorted({(bases[a] + k, v) for a, k, v in edges}) for edges in graph.succ]
 
 

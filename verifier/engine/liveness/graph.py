@@ -12,7 +12,7 @@ grows until the memory limit (or ``graph_max_nodes`` states, when set).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,10 +44,13 @@ class LabelledGraph:
     ``states`` holds each state as the stepper represents it (its ``decode`` gives the
     variables' values)."""
 
-    states: tuple[Any, ...]
+    states: Sequence[Any]
     initial: tuple[int, ...]
-    succ: tuple[tuple[Edge, ...], ...]
-    ordinal: tuple[dict[Edge, int], ...]
+    succ: Sequence[Sequence[Edge]]
+    ordinal: Sequence[dict[Edge, int]]
+    # when an engine kept the edges in arrays (the kernel): the edges again, numbered by
+    # instance as ``numbered()`` gives them, without a tuple per edge (see ``numbered``)
+    numbered_succ: Callable[[Sequence[int]], list[list[tuple[int, int]]]] | None = None
 
 
 MEMORY_CHECK_EVERY = 4096  # states between two looks at the process's memory
