@@ -179,6 +179,42 @@ def configs(targets: list[str]) -> list[ModelConfig | SpecError]:
     return out
 
 
+def one_model(command: str, target: str, const: list[str] | None,
+              properties: list[str] | None) -> tuple[ModelConfig, ModelConfig, Any] | None:
+    """The configuration as written, as overridden by the flags, and the checked model of
+    the one model (.toml) or spec (.fsl) that a walking command (fuzz, simulate) takes, or
+    None for a folder (said on stderr); a bad file raises ``SpecError`` (unknown property
+    names too, C014)."""
+    from verifier.config import with_overrides
+    from verifier.config.load import load_model
+
+    items = configs([target])
+    if len(items) != 1:
+        sys.stderr.write(f"verifier: error[U001]: {command} takes one model (.toml) or spec (.fsl), "
+                         "not a folder\n")
+        return None
+    item = items[0]
+    if isinstance(item, SpecError):
+        raise item
+    cfg = with_overrides(item, constants=parse_const(const or []) or None, properties=properties)
+    return item, cfg, load_model(cfg)
+
+
+def walk_error(cfg: ModelConfig, e: Exception) -> int:
+    """The message and exit code of a random walk that could not start: a run-time error
+    in the initial states (E120), or a spec the compiled stepper cannot translate (E121)."""
+    from verifier.lang import semantics as sem
+
+    if isinstance(e, (ValueError, sem.EvalError)):
+        why = e.describe() if isinstance(e, sem.EvalError) else str(e)
+        sys.stderr.write(f"{cfg.spec}: error[E120]: {why}\n  hint: check the `var` initial values "
+                         "and `init` conditions\n")
+    else:
+        sys.stderr.write(f"{cfg.spec}: error[E121]: the compiler does not support this spec: {e}\n"
+                         "  hint: use --engine reference (or auto)\n")
+    return EXIT_USAGE
+
+
 def property_warnings(cfg: ModelConfig, diags: Diagnostics, vacuity: str | None) -> None:
     """C015, a spec without properties: a warning, or an error (raised) with vacuity "error"."""
     from verifier.config.names import property_warnings as warnings

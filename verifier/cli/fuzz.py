@@ -22,17 +22,16 @@ from verifier.cli.common import (
     Diagnostics,
     UsageParser,
     answer_expectations,
-    configs,
     exit_code,
-    parse_const,
+    one_model,
     positive,
     positive_float,
     property_warnings,
     report_folder,
     reports_line,
+    walk_error,
     write_reports,
 )
-from verifier.config import with_overrides
 from verifier.engine.options import ENGINES
 from verifier.lang.diagnostics import SpecError
 
@@ -70,7 +69,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def fuzz_main(argv: list[str]) -> int:
     """``verifier fuzz MODEL ...``; returns the exit code (see the module doc)."""
-    from verifier.config.load import load_model
     from verifier.engine.codegen import Unsupported
     from verifier.lang import semantics as sem
     from verifier.reports.text import render_text
@@ -82,21 +80,15 @@ def fuzz_main(argv: list[str]) -> int:
                          f"{args.fault_rate}\n")
         return EXIT_USAGE
     try:
-        items = configs([args.target])
-        item = items[0] if len(items) == 1 else None
-        if item is None:
-            sys.stderr.write("verifier: error[U001]: fuzz takes one model (.toml) or spec (.fsl), "
-                             "not a folder\n")
-            return EXIT_USAGE
-        if isinstance(item, SpecError):
-            raise item
-        cfg = with_overrides(item, constants=parse_const(args.const) or None,
-                             properties=args.property)
-        model = load_model(cfg)  # unknown names in [check] properties or [expect] are C014
-        property_warnings(cfg, Diagnostics(False), None)
+        loaded = one_model("fuzz", args.target, args.const, args.property)
+        if loaded is not None:  # unknown names in [check] properties or [expect] are C014
+            property_warnings(loaded[1], Diagnostics(False), None)
     except SpecError as e:
         sys.stderr.write(e.render() + "\n")
         return EXIT_USAGE
+    if loaded is None:
+        return EXIT_USAGE
+    item, cfg, model = loaded
     seed_value = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     opts = FuzzOptions(seed=seed_value, examples=args.examples, max_steps=args.max_steps,
                        fault_rate=args.fault_rate, properties=cfg.properties,
@@ -104,15 +96,8 @@ def fuzz_main(argv: list[str]) -> int:
                        compiled=ENGINES[args.engine])
     try:
         result = fuzz(model, opts, expect=dict(cfg.expect))
-    except (ValueError, sem.EvalError) as e:
-        why = e.describe() if isinstance(e, sem.EvalError) else str(e)
-        sys.stderr.write(f"{cfg.spec}: error[E120]: {why}\n  hint: check the `var` initial values "
-                         "and `init` conditions\n")
-        return EXIT_USAGE
-    except Unsupported as e:
-        sys.stderr.write(f"{cfg.spec}: error[E121]: the compiler does not support this spec: {e}\n"
-                         "  hint: use --engine reference (or auto)\n")
-        return EXIT_USAGE
+    except (ValueError, sem.EvalError, Unsupported) as e:
+        return walk_error(cfg, e)
     result = answer_expectations(result, dict(cfg.expect), "a random search does not decide it")
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     sys.stdout.write(render_text(result, color=color, full_states=args.full_states))

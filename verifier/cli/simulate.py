@@ -22,14 +22,13 @@ from verifier.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     UsageParser,
-    configs,
     exit_code,
-    parse_const,
+    one_model,
     positive,
     positive_float,
+    walk_error,
     write_reports,
 )
-from verifier.config import with_overrides
 from verifier.engine.options import ENGINES
 from verifier.lang.diagnostics import SpecError
 
@@ -69,7 +68,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def simulate_main(argv: list[str]) -> int:
     """``verifier simulate MODEL ...``; returns the exit code (see the module doc)."""
-    from verifier.config.load import load_model
     from verifier.engine.codegen import Unsupported
     from verifier.explore import SimulateOptions, simulate
     from verifier.lang import semantics as sem
@@ -81,20 +79,13 @@ def simulate_main(argv: list[str]) -> int:
                          f"{args.fault_rate}\n  hint: see `verifier simulate --help`\n")
         return EXIT_USAGE
     try:
-        items = configs([args.target])
-        if len(items) != 1:
-            sys.stderr.write("verifier: error[U001]: simulate takes one model (.toml) or spec "
-                             "(.fsl), not a folder\n")
-            return EXIT_USAGE
-        item = items[0]
-        if isinstance(item, SpecError):
-            raise item
-        cfg = with_overrides(item, constants=parse_const(args.const) or None,
-                             properties=args.property)
-        model = load_model(cfg)  # checks the property names too (C014)
+        loaded = one_model("simulate", args.target, args.const, args.property)
     except SpecError as e:
         sys.stderr.write(e.render() + "\n")
         return EXIT_USAGE
+    if loaded is None:
+        return EXIT_USAGE
+    _, cfg, model = loaded
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     opts = SimulateOptions(seed=seed, runs=args.runs, depth=args.depth, fault_rate=args.fault_rate,
                            properties=cfg.properties, max_seconds=args.time_limit or cfg.limits.time,
@@ -102,15 +93,8 @@ def simulate_main(argv: list[str]) -> int:
                            compiled=ENGINES[args.engine])
     try:
         result = simulate(model, opts, expect=dict(cfg.expect))
-    except (ValueError, sem.EvalError) as e:
-        why = e.describe() if isinstance(e, sem.EvalError) else str(e)
-        sys.stderr.write(f"{cfg.spec}: error[E120]: {why}\n  hint: check the `var` initial values "
-                         "and `init` conditions\n")
-        return EXIT_USAGE
-    except Unsupported as e:
-        sys.stderr.write(f"{cfg.spec}: error[E121]: the compiler does not support this spec: {e}\n"
-                         "  hint: use --engine reference (or auto)\n")
-        return EXIT_USAGE
+    except (ValueError, sem.EvalError, Unsupported) as e:
+        return walk_error(cfg, e)
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     sys.stdout.write(render_text(result, color=color, full_states=args.full_states))
     clean = not any(p.verdict == R.VIOLATED for p in result.properties)
