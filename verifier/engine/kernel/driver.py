@@ -161,14 +161,9 @@ def add_initial(fns, S, P, R, tab, st, init, act, fired, found):  # type: ignore
 
 
 @njit(cache=True, inline="always")
-def absorb(mon, S, P, R, tab, st, i, X, A, KN, H, base, k, n, ne, amap, taken, enabled, stamp,  # type: ignore[no-untyped-def]
-           act, fired, found, record, esrc, edst, eord, eact):
-    """Take in the k transitions of state i, rows base..base+k-1 of X (actions in A;
-    KN, when not empty, the ids of those already looked up and found, else -1):
-    coverage, deadlock, the first error, new states (stored, linked, monitored) and
-    edges; returns the new state and edge counts."""
-    words = S.shape[1]
-    tmask = st[TMASK]
+def cover(st, i, A, base, k, amap, taken, enabled, stamp):  # type: ignore[no-untyped-def]
+    """Coverage of state i's k transitions (actions in A[base:base+k]) and the first
+    deadlock: the part of taking in a state that does not depend on the table."""
     st[TRANSITIONS] += k
     for j in range(k):
         g = A[base + j]
@@ -179,6 +174,18 @@ def absorb(mon, S, P, R, tab, st, i, X, A, KN, H, base, k, n, ne, amap, taken, e
             enabled[a] += 1
     if k == 0 and st[WANT_DEADLOCK] != 0 and st[DEADLOCK] < 0:
         st[DEADLOCK] = i
+
+
+@njit(cache=True, inline="always")
+def absorb(mon, S, P, R, tab, st, i, X, A, KN, H, base, k, n, ne, amap, taken, enabled, stamp,  # type: ignore[no-untyped-def]
+           act, fired, found, record, esrc, edst, eord, eact):
+    """Take in the k transitions of state i, rows base..base+k-1 of X (actions in A;
+    KN, when not empty, the ids of those already looked up and found, else -1):
+    coverage, deadlock, the first error, new states (stored, linked, monitored) and
+    edges; returns the new state and edge counts."""
+    words = S.shape[1]
+    tmask = st[TMASK]
+    cover(st, i, A, base, k, amap, taken, enabled, stamp)
     # the lookups' memory accesses overlap: the table slots of every successor are
     # fetched first, then the state rows they point at, then each is looked up in turn
     known = KN.shape[0] > 0
@@ -411,16 +418,7 @@ def run_keys(fns, S, P, R, keys, tid, st, X, A, H, amap, taken, enabled, stamp, 
         if k == OVF:
             status = GROW_OUT
             break
-        st[TRANSITIONS] += k
-        for j in range(k):
-            g = A[j]
-            a = amap[-1 - g if g < 0 else g]
-            taken[a] += 1
-            if stamp[a] != i + 1:
-                stamp[a] = i + 1
-                enabled[a] += 1
-        if k == 0 and st[WANT_DEADLOCK] != 0 and st[DEADLOCK] < 0:
-            st[DEADLOCK] = i
+        cover(st, i, A, 0, k, amap, taken, enabled, stamp)
         for j in range(k):  # the slots of every successor first: their misses overlap
             if A[j] >= 0:
                 h = hash_row(X, j, 1) & tmask

@@ -21,15 +21,13 @@ import numpy as np
 from numba import njit
 
 from verifier.engine.kernel.driver import (
-    DEADLOCK,
     ERR_ACTION,
     ERR_ORD,
     ERR_STATE,
     HAS_CONS,
     N_ACTIVE,
     OVF,
-    TRANSITIONS,
-    WANT_DEADLOCK,
+    cover,
     row_ptr,
 )
 
@@ -67,16 +65,7 @@ def expand_rows(fns, F, lo, hi, id0, IDS, X, A, KEY, amap, taken, enabled, stamp
         k = expand(row_ptr(F, i), row_ptr(X, m), rows - m, row_ptr(A, m))
         if k == OVF:
             return m, i
-        st[TRANSITIONS] += k
-        for j in range(k):
-            g = A[m + j]
-            a = amap[-1 - g if g < 0 else g]
-            taken[a] += 1
-            if stamp[a] != sid + 1:
-                stamp[a] = sid + 1
-                enabled[a] += 1
-        if k == 0 and st[WANT_DEADLOCK] != 0 and st[DEADLOCK] < 0:
-            st[DEADLOCK] = sid
+        cover(st, sid, A, m, k, amap, taken, enabled, stamp)
         w = m
         for j in range(k):
             g = A[m + j]
