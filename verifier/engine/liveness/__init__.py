@@ -4,7 +4,8 @@
 the fair-lasso search on plain integers (weak and strong fairness, accept sets),
 ``ltl.py`` LTL formulas by a generalized Büchi automaton and a product, ``bounded.py``
 bounded response, and ``check.py`` the check of a model's ``liveness`` properties after
-a complete search.
+a complete search. ``csr.py``, ``passes.py`` and ``native.py`` are the same search on a
+graph kept in arrays (the kernel engine's), in native code.
 """
 
 from verifier.engine.liveness.check import (

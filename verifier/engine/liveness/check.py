@@ -29,9 +29,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from verifier import results as R
 from verifier.engine.explicit import Clock, eta, rss_mb
 from verifier.engine.liveness.bounded import bounded_violation
+from verifier.engine.liveness.csr import Csr
 from verifier.engine.liveness.fair import STUTTER, Condition, find_fair_lasso, with_stutter
 from verifier.engine.liveness.graph import GraphTooLarge, LabelledGraph, build_graph
 from verifier.engine.liveness.ltl import FormulaTooLarge, atoms, automaton, negate, product, project
@@ -44,6 +47,7 @@ from verifier.lang import semantics as sem
 from verifier.lang import typesys as T
 
 PRODUCT_STATES = 100_000  # an LTL product's least room, without a state cap
+NATIVE_FROM = 20_000  # states from which a graph in arrays is searched in native code
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +81,8 @@ def conditions(model: M.Model) -> list[Condition]:
 def numbered_succ(model: M.Model, graph: LabelledGraph) -> list[list[tuple[int, int]]]:
     """The graph's edges as (instance number, target)."""
     bases = instance_bases(model)
-    if graph.numbered_succ is not None:
-        return graph.numbered_succ(bases)
+    if graph.csr is not None:
+        return graph.csr.lists()
     return [sorted({(bases[a] + k, v) for a, k, v in edges}) for edges in graph.succ]
 
 
@@ -145,17 +149,60 @@ def urgent(succ: Sequence[Sequence[tuple[int, int]]], conds: Sequence[Condition]
     return out
 
 
+def violation_native(model: M.Model, p: M.Liveness, g: Csr, initial: Sequence[int],
+                     conds: Sequence[Condition], truth: Any, limit: int) -> Violation | None:
+    """``violation`` on a graph in arrays, ``truth(expr)`` giving a boolean array: the
+    same counterexample, found by ``native.py``'s passes (an LTL formula's product is
+    built on lists, by ``violation``)."""
+    from verifier.engine.liveness import native as N
+
+    bases = instance_bases(model)
+    cond_of = N.condition_index(conds, bases[-1])
+    if p.form == "ltl" or cond_of is None:
+        return violation(model, p, g.lists(), initial, conds, lambda e: truth(e).tolist(), limit)
+    goal = truth(p.goal)
+    tick_flags = None
+    if p.tick is not None:
+        ticks = frozenset(range(bases[p.tick], bases[p.tick + 1]))
+        g = N.urgent(g, conds, ticks, bases[-1])
+        tick_flags = np.zeros(max(1, bases[-1]), dtype=np.bool_)
+        tick_flags[bases[p.tick]:bases[p.tick + 1]] = True
+    if p.form == "persistence":
+        every = np.ones(g.n, dtype=np.bool_)
+        lasso = N.find_fair_lasso(g, initial, conds, cond_of, every, every, [~goal])
+        return None if lasso is None else Violation(lasso.start, lasso.steps, None, lasso.loop,
+                                                    lasso.stutter)
+    start = truth(p.trigger)
+    keep = ~goal
+    if p.keep is not None:
+        keep = keep & truth(p.keep)
+    lasso = N.find_fair_lasso(g, initial, conds, cond_of, start, keep)
+    if lasso is not None:
+        trigger = lasso.trigger if p.form == "leadsto" else None
+        return Violation(lasso.start, lasso.steps, trigger, lasso.loop, lasso.stutter)
+    if p.bound is None:
+        return None
+    found = N.bounded_violation(g, initial, start, keep, p.bound, tick_flags)
+    if found is None:
+        return None
+    first, steps, trig = found
+    return Violation(first, tuple(steps), trig, None, False)
+
+
 def check_liveness(model: M.Model, props: tuple[M.Liveness, ...], opts: CheckOptions,
                    expect: dict[str, str], *, complete: bool, states: int,
                    stepper: Stepper | None = None,
-                   graph: LabelledGraph | None = None, lift: Any = None) -> list[R.PropertyResult]:
+                   graph: LabelledGraph | None = None, lift: Any = None,
+                   native_from: int | None = None) -> list[R.PropertyResult]:
     """``states``: how many states the search found (the graph has as many);
     ``stepper``: the search's, reused (its coverage counters keep counting), else a new
     one of the kind ``opts`` asks for; ``graph``: the state graph when the search kept it
     (an engine that records its edges, each with its instance: ``graph.LabelledGraph``;
     ``stepper`` then answers ``truth`` and ``decode`` for its states); ``lift``: for a
     graph of canonical states (symmetry reduction), turns a lasso's ordinals and loop
-    into a real one's (``verifier.engine.symmetry.Lifter.lasso``)."""
+    into a real one's (``verifier.engine.symmetry.Lifter.lasso``); ``native_from``: the
+    states from which a graph kept in arrays is searched by ``native.py`` (default
+    ``NATIVE_FROM``; below it, the Python search is quicker than compiling it on a first run)."""
     def inconclusive(note: str) -> list[R.PropertyResult]:
         return inconclusive_results(model, props, expect, note)
 
@@ -190,14 +237,15 @@ def check_liveness(model: M.Model, props: tuple[M.Liveness, ...], opts: CheckOpt
             return inconclusive(f"{e}: {why}")
         finally:
             clock.done()
-    succ = numbered_succ(model, graph)
+    native = graph.csr is not None and len(graph.states) >= (NATIVE_FROM if native_from is None else native_from)
+    succ = [] if native else numbered_succ(model, graph)
     conds = conditions(model)
     # the product of an LTL formula may hold several copies of each state
     limit = max(cap or PRODUCT_STATES, 4 * len(graph.states))
     out = []
     for p in props:
         clock.show(f"liveness: looking for a fair behaviour that violates {p.name}", now=True)
-        out.append(_check_one(model, stepper, graph, succ, conds, p, expect, limit, lift))
+        out.append(_check_one(model, stepper, graph, succ, conds, p, expect, limit, lift, native))
     clock.done()
     return out
 
@@ -224,15 +272,26 @@ def inconclusive_results(model: M.Model, props: tuple[M.Liveness, ...], expect: 
 
 def _check_one(model: M.Model, stepper: Stepper, graph: LabelledGraph,
                succ: list[list[tuple[int, int]]], conds: list[Condition], p: M.Liveness,
-               expect: dict[str, str], limit: int, lift: Any = None) -> R.PropertyResult:
+               expect: dict[str, str], limit: int, lift: Any = None,
+               native: bool = False) -> R.PropertyResult:
     states = list(graph.states)
+    whole = getattr(stepper, "truth_array", None)
     for values in itertools.product(*(T.value_list(q.ty) for q in p.params)):
         binding = tuple(zip(p.params, values))
 
         def truth(e: M.Expr, binding: tuple[tuple[M.Param, Any], ...] = binding) -> list[bool]:
             return stepper.truth(e, binding, states)
+
+        def truth_array(e: M.Expr, binding: tuple[tuple[M.Param, Any], ...] = binding) -> Any:
+            if whole is not None:
+                return whole(e, binding)
+            return np.array(stepper.truth(e, binding, states), dtype=np.bool_)
         try:
-            found = violation(model, p, succ, graph.initial, conds, truth, limit)
+            if native:
+                assert graph.csr is not None
+                found = violation_native(model, p, graph.csr, graph.initial, conds, truth_array, limit)
+            else:
+                found = violation(model, p, succ, graph.initial, conds, truth, limit)
         except sem.EvalError as err:
             return _result(model, p, R.INCONCLUSIVE, expect,
                            note=f"run-time error while evaluating it: {err.describe()}")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from verifier.engine.explicit import rss_mb
+from verifier.engine.liveness.csr import Csr
 from verifier.engine.stepper import ERROR, Stepper, instance_bases
 from verifier.lang import model as M
 from verifier.lang import semantics as sem
@@ -48,9 +49,9 @@ class LabelledGraph:
     initial: tuple[int, ...]
     succ: Sequence[Sequence[Edge]]
     ordinal: Sequence[dict[Edge, int]]
-    # when an engine kept the edges in arrays (the kernel): the edges again, numbered by
-    # instance as ``numbered()`` gives them, without a tuple per edge (see ``numbered``)
-    numbered_succ: Callable[[Sequence[int]], list[list[tuple[int, int]]]] | None = None
+    # when an engine kept the edges in arrays (the kernel): the same edges, labelled by
+    # instance number (``check.numbered_succ``), which the native search reads
+    csr: Csr | None = None
 
 
 MEMORY_CHECK_EVERY = 4096  # states between two looks at the process's memory
