@@ -40,8 +40,8 @@ BEGIN = "<!-- bench/kernel.py: begin -->"
 END = "<!-- bench/kernel.py: end -->"
 BASE = "81aac4d"  # the last commit before the kernel engine (issue 13's "today")
 HAL_N = (6, 8, 10, 12)
-# HAL's invariants: the per-N rows measure the search (its liveness properties build a
-# Python graph afterwards, measured apart at the largest N)
+# HAL's invariants: the per-N rows measure the search (its liveness properties are
+# checked afterwards on the kernel's graph, measured apart at the largest N)
 HAL_SAFETY = ("NoOverIssue", "ShareConservation", "ServedSharesWithinLicenses", "TableWithinShare",
               "OneCheckoutPerHandle", "ServeOnlyInGroup", "GroupShareCurrent", "TableWithinRecord",
               "SeatInOneTable", "TablesMatchHolders")
@@ -179,8 +179,8 @@ def render_hal(d: dict[str, object]) -> str:
         "same process on `models/hal_seat_theft.toml` (39 states): the interpreter, numba and "
         "llvmlite. The invariant rows check HAL's ten invariants without symmetry reduction "
         "(the search alone); the last rows check all fourteen properties, whose four liveness "
-        "properties are checked afterwards on a Python graph of the kernel's states and edges "
-        "(its time and memory are the difference).", "", HEAD,
+        "properties are checked afterwards on the kernel's states and edges, in native code "
+        "(their time and memory are the difference).", "", HEAD,
         *(_row(r, tiny.rss_mb) for r in hal + hal_all), "", END])
 
 

@@ -21,6 +21,7 @@ from verifier.config.load import load_model
 from verifier.engine import run_check
 from verifier.engine.liveness import check as L
 from verifier.engine.liveness import conditions, numbered_succ, reference_graph, violation
+from verifier.engine.liveness import csr as G
 from verifier.engine.liveness import native as N
 from verifier.engine.liveness.bounded import bounded_violation
 from verifier.engine.liveness.csr import Csr
@@ -45,11 +46,16 @@ def graphs(draw: st.DrawFn) -> tuple[int, list[tuple[int, int, int]], int]:
     return n, edges, labels
 
 
-def _csr(n: int, edges: list[tuple[int, int, int]]) -> Csr:
-    """The graph from its edges in the given order (duplicates and all), the ordinal of
-    an edge being its position."""
+def _columns(edges: list[tuple[int, int, int]]) -> tuple[np.ndarray, ...]:
+    """Source, target, ordinal (the edge's position) and label columns, as the kernel
+    search records them."""
     e = np.array(edges or [(0, 0, 0)], dtype=np.int32)[:len(edges)].reshape(len(edges), 3)
-    return from_edges(n, e[:, 0], e[:, 2], np.arange(len(edges), dtype=np.int32), e[:, 1])
+    return e[:, 0], e[:, 2], np.arange(len(edges), dtype=np.int32), e[:, 1]
+
+
+def _csr(n: int, edges: list[tuple[int, int, int]]) -> Csr:
+    """The graph from its edges in the given order (duplicates and all)."""
+    return from_edges(n, *_columns(edges))
 
 
 def _succ(n: int, edges: list[tuple[int, int, int]]) -> list[list[tuple[int, int]]]:
@@ -75,6 +81,9 @@ def test_the_same_fair_lasso_on_random_graphs(g: tuple[int, list[tuple[int, int,
     csr = _csr(n, edges)
     succ = _succ(n, edges)
     assert csr.lists() == succ
+    small = G.sorted_edges(n, *_columns(edges))
+    for x, y in zip((csr.bounds, csr.label, csr.dst, csr.ordinal), (small.bounds, small.label, small.dst, small.ordinal)):
+        assert x.dtype == y.dtype and x.tolist() == y.tolist()
     for u, (lo, hi) in enumerate(zip(csr.bounds, csr.bounds[1:])):  # the lowest ordinal of each edge
         for a, v, o in zip(csr.label[lo:hi], csr.dst[lo:hi], csr.ordinal[lo:hi]):
             assert o == min(k for k, e in enumerate(edges) if e == (u, a, v))
@@ -134,7 +143,7 @@ def test_the_same_results_on_the_shipped_models(path: Path, monkeypatch: pytest.
     cfg = load_config(path)
     model, opts = load_model(cfg), check_options(cfg, resource_limits=False)
     python = run_check(model, opts)
-    monkeypatch.setattr(L, "NATIVE_FROM", 0)
+    monkeypatch.setattr(G, "NATIVE_FROM", 0)
     native = run_check(model, opts)
     assert python.backend == native.backend == "kernel"
     live = [p for p in python.properties if p.kind == R.LIVENESS]

@@ -1,7 +1,7 @@
 """The kernel engine: the checked model compiled to native code, searched by a native loop.
 
 ``prepare`` generates a model's kernel source from the checked IR (``stmt.py``,
-``expr.py``, ``values.py``, ``layout.py``), compiles it to machine code (``lower.py``
+``expr.py``, ``values.py``, ``layout.py``; cached by ``sources.py``), compiles it to machine code (``lower.py``
 through llvmlite, cached on disk by ``module.py``) and returns what ``search.py`` runs
 on the numba driver (``driver.py``). A construct without a kernel translation raises
 ``Unsupported`` with the reason, which the engine reports when it falls back to the
@@ -62,7 +62,8 @@ def prepare(model: M.Model, monitors: tuple[M.Property, ...],
     """The compiled kernel, with a function for each of ``conds`` it translates
     (``Prepared.conditions`` says which; the others are left to the reference semantics),
     storing the canonical states of the symmetry ``group`` when given."""
-    from verifier.engine.kernel.module import generate, load
+    from verifier.engine.kernel.module import load
+    from verifier.engine.kernel.sources import generate
 
     t0 = time.perf_counter()
     src = generate(model, monitors, conds, group)

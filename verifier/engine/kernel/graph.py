@@ -19,6 +19,7 @@ import numpy as np
 from verifier.engine.kernel import driver as D
 from verifier.engine.kernel.values import crep_value
 from verifier.engine.liveness import LabelledGraph
+from verifier.engine.liveness import csr as G
 from verifier.engine.liveness.csr import Csr
 from verifier.engine.liveness.graph import Edge
 from verifier.engine.liveness.passes import from_edges
@@ -34,7 +35,8 @@ def labelled_graph(search: Any) -> LabelledGraph:
     a, st = search.arr, search.st
     n = int(st[D.N])
     ne = int(st[D.N_EDGES])
-    g = from_edges(n, a.esrc[:ne], a.edst[:ne], a.eord[:ne], a.eact[:ne])
+    build = from_edges if n >= G.NATIVE_FROM else G.sorted_edges
+    g = build(n, a.esrc[:ne], a.edst[:ne], a.eord[:ne], a.eact[:ne])
     empty = np.zeros(0, dtype=np.int32)
     a.esrc = a.edst = a.eord = a.eact = empty
     bases = np.asarray(search.bases, dtype=np.int64)

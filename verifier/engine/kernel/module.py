@@ -70,11 +70,11 @@ def generate(model: M.Model, monitors: tuple[M.Property, ...], conds: tuple[Cond
     except RecursionError:
         raise Unsupported("expressions nested too deeply for generated code") from None
     text = HEADER + "\n\n" + "\n\n\n".join(gen.functions) + "\n"
-    digest = hashlib.sha256(f"{_toolchain()}\n{text}".encode()).hexdigest()[:24]
+    digest = hashlib.sha256(f"{toolchain()}\n{text}".encode()).hexdigest()[:24]
     return Source(text, layout, digest, done, group is not None)
 
 
-def _toolchain() -> str:
+def toolchain() -> str:
     """What the machine code depends on besides the source: the compilers and the host."""
     import llvmlite
     import llvmlite.binding as llvm
@@ -121,13 +121,15 @@ class _Native(types.WrapperAddressProtocol):  # type: ignore[misc]
         return self.sig
 
 
-def _kernel_folder() -> Path:
-    folder = cache_dir() / "kernels"
+def cache_folder(name: str) -> Path:
+    """``cache_dir() / name``, made when missing (in the temporary folder when the cache
+    cannot be written)."""
+    folder = cache_dir() / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
         return folder
     except OSError:
-        folder = Path(tempfile.gettempdir()) / "verifier-kernels"
+        folder = Path(tempfile.gettempdir()) / f"verifier-{name}"
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
@@ -143,7 +145,7 @@ def load(src: Source) -> Kernel:
     from numba.core.compiler_lock import global_compiler_lock
 
     t0 = time.perf_counter()
-    obj_path = _kernel_folder() / f"k_{src.digest}.o"
+    obj_path = cache_folder("kernels") / f"k_{src.digest}.o"
     with global_compiler_lock:
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()

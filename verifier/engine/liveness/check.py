@@ -33,6 +33,7 @@ import numpy as np
 
 from verifier import results as R
 from verifier.engine.explicit import Clock, eta, rss_mb
+from verifier.engine.liveness import csr as G
 from verifier.engine.liveness.bounded import bounded_violation
 from verifier.engine.liveness.csr import Csr
 from verifier.engine.liveness.fair import STUTTER, Condition, find_fair_lasso, with_stutter
@@ -47,7 +48,6 @@ from verifier.lang import semantics as sem
 from verifier.lang import typesys as T
 
 PRODUCT_STATES = 100_000  # an LTL product's least room, without a state cap
-NATIVE_FROM = 20_000  # states from which a graph in arrays is searched in native code
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +202,7 @@ def check_liveness(model: M.Model, props: tuple[M.Liveness, ...], opts: CheckOpt
     graph of canonical states (symmetry reduction), turns a lasso's ordinals and loop
     into a real one's (``verifier.engine.symmetry.Lifter.lasso``); ``native_from``: the
     states from which a graph kept in arrays is searched by ``native.py`` (default
-    ``NATIVE_FROM``; below it, the Python search is quicker than compiling it on a first run)."""
+    ``csr.NATIVE_FROM``; below it, the Python search is quicker than compiling it on a first run)."""
     def inconclusive(note: str) -> list[R.PropertyResult]:
         return inconclusive_results(model, props, expect, note)
 
@@ -237,7 +237,7 @@ def check_liveness(model: M.Model, props: tuple[M.Liveness, ...], opts: CheckOpt
             return inconclusive(f"{e}: {why}")
         finally:
             clock.done()
-    native = graph.csr is not None and len(graph.states) >= (NATIVE_FROM if native_from is None else native_from)
+    native = graph.csr is not None and len(graph.states) >= (G.NATIVE_FROM if native_from is None else native_from)
     succ = [] if native else numbered_succ(model, graph)
     conds = conditions(model)
     # the product of an LTL formula may hold several copies of each state

@@ -13,6 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+# states from which the liveness check's passes run in native code (``passes.py``): below,
+# the Python search is about as quick, and compiling the passes on a machine's first run
+# would cost seconds
+NATIVE_FROM = 200_000
+
 
 @dataclass(frozen=True, slots=True)
 class Csr:
@@ -33,3 +40,15 @@ class Csr:
         b = self.bounds.tolist()
         la, da = self.label.tolist(), self.dst.tolist()
         return [list(zip(la[lo:hi], da[lo:hi])) for lo, hi in zip(b, b[1:])]
+
+
+def sorted_edges(n: int, src: Any, dst: Any, ordinal: Any, label: Any) -> Csr:
+    """``passes.from_edges`` by numpy's sort (for small graphs: nothing to compile)."""
+    order = np.lexsort((ordinal, dst, label, src))
+    s, la, da, oa = src[order], label[order], dst[order], ordinal[order]
+    first = np.ones(s.shape[0], dtype=bool)
+    if s.shape[0]:
+        first[1:] = (s[1:] != s[:-1]) | (la[1:] != la[:-1]) | (da[1:] != da[:-1])
+    s = s[first]
+    bounds = np.searchsorted(s, np.arange(n + 1)).astype(np.int64)
+    return Csr(bounds, la[first].astype(np.int32), da[first].astype(np.int32), oa[first].astype(np.int32))
