@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 # states from which the liveness check's passes run in native code (``passes.py``): below,
-# the Python search is about as quick, and compiling the passes on a machine's first run
-# would cost seconds
-NATIVE_FROM = 200_000
+# the Python search is about as quick, which spares the passes' compilation (about 4 s,
+# once per machine) on models with small graphs
+NATIVE_FROM = 20_000
 
 
 @dataclass(frozen=True, slots=True)
