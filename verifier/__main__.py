@@ -4,4 +4,5 @@ import sys
 
 from verifier.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a helper process (``verifier/engine/ahead.py``) imports it
+    sys.exit(main())

@@ -235,3 +235,19 @@ def test_two_workers_on_feature_specs(name: str) -> None:
         one = run_check(m, CheckOptions(kernel="on", deadlock=True, max_states=limit))
         two = run_check(m, CheckOptions(kernel="on", deadlock=True, max_states=limit, workers=2))
         assert comparable(one) == comparable(two)
+
+
+@pytest.mark.parametrize("name", sorted(KERNEL_FEATURES) + ["shipped:hal_n3", "shipped:triad_fixed"])
+def test_the_fast_pipeline_gives_the_same_transitions(name: str, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """VERIFIER_KERNEL_OPT=fast (module.py's short pass pipeline, every helper inlined)
+    compiles code that agrees with the reference semantics step by step, as O3's does."""
+    monkeypatch.setenv("VERIFIER_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("VERIFIER_KERNEL_OPT", "fast")
+    if name.startswith("shipped:"):
+        m = load_model(load_config(ROOT / "models" / f"{name.removeprefix('shipped:')}.toml"))
+        assert assert_steps_agree(m, max_states=150, python=False) > 0
+    else:
+        caps = {"faults": {"Crash": 1}} if name == "enabled" else {}
+        assert assert_steps_agree(model_of(KERNEL_FEATURES[name], **caps), max_states=800, python=False) > 0
+    assert list((tmp_path / "kernels").glob("k_*.o")), "the fast kernel was compiled afresh"

@@ -42,6 +42,7 @@ from verifier.cli.common import (
 )
 from verifier.config import Limits, ModelConfig, with_overrides
 from verifier.config import load_model as load_config
+from verifier.engine.ahead import Ahead
 from verifier.engine.options import ENGINE_CHOICES
 from verifier.lang.diagnostics import ConfigError, Diagnostic, SpecError
 
@@ -213,51 +214,6 @@ def _snapshot(targets: list[str]) -> dict[Path, str]:
     return out
 
 
-class _Ahead:
-    """While one model is checked, the next one's kernel is compiled (in one thread, into
-    the on-disk cache), so that a run over a folder of models pays little for the
-    compilations; the search releases the interpreter meanwhile."""
-
-    def __init__(self, items: list[Any], options: Any, overrides: Any, limits: Limits,
-                 args: argparse.Namespace) -> None:
-        self.items = items
-        self.options = options
-        self.overrides = overrides
-        self.limits = limits
-        self.args = args
-        self.pending: Any = None
-        self.pool: Any = None
-        if len(items) > 1 and args.workers == 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verifier-compile")
-
-    def next(self, idx: int) -> None:
-        """Model ``idx`` comes next: wait for its compilation, start the one after it."""
-        if self.pending is not None:
-            self.pending.result()
-            self.pending = None
-        if self.pool is None:
-            return
-        if idx + 1 < len(self.items) and not isinstance(self.items[idx + 1], SpecError):
-            self.pending = self.pool.submit(self._warm, self.items[idx + 1])
-        elif idx + 1 >= len(self.items):
-            self.pool.shutdown(wait=False)
-            self.pool = None
-
-    def _warm(self, item: ModelConfig) -> None:
-        from verifier.config.load import load_model
-        from verifier.engine import prefetch
-
-        try:
-            a = self.args
-            cfg = with_overrides(item, constants=self.overrides or None, limits=self.limits,
-                                 properties=a.property, stop_at_first=a.stop_at_first or None)
-            prefetch(load_model(cfg), self.options(cfg))
-        except Exception:  # noqa: BLE001 - the model's own turn reports its errors
-            return
-
-
 def _check(args: argparse.Namespace) -> int:
     from verifier.config.load import load_model
     from verifier.engine import EngineError, run_check
@@ -290,56 +246,59 @@ def _check(args: argparse.Namespace) -> int:
         "VERIFIER_NO_REPORTS")
     stopped = False
     items = list(configs(args.targets))
-    ahead = _Ahead(items, lambda cfg: _options(cfg, args), overrides, limits, args)
-    for idx, item in enumerate(items):
-        ahead.next(idx)
-        if isinstance(item, SpecError):
-            diags.error(item)
-            results.append(("?", None, EXIT_USAGE))
-            continue
-        cfg = item
-        try:
-            cfg = with_overrides(item, constants=overrides or None, limits=limits,
-                                 properties=args.property, stop_at_first=args.stop_at_first or None)
-            model = load_model(cfg)
-            property_warnings(cfg, diags, args.vacuity)
-            opts = _options(cfg, args)
-            result = run_check(model, opts, expect=dict(cfg.expect))
-        except SpecError as e:
-            diags.error(e, model=cfg.name)
-            results.append((cfg.name, None, EXIT_USAGE))
-            continue
-        except EngineError as e:
-            diags.add(e.diagnostic(), model.source, model=cfg.name)
-            results.append((cfg.name, None, EXIT_USAGE))
-            continue
-        except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside the search: nothing to report
-            results.append((cfg.name, None, EXIT_INCONCLUSIVE))
-            stopped = True
-            break
-        code = exit_code(result)
-        results.append((cfg.name, result, code))
-        if not args.json and not args.quiet:
-            sys.stdout.write(render_text(result, color=color, full_states=args.full_states))
-        if write:
-            out = write_reports(result, report_folder(args.report_dir, item, cfg),
-                                timings=args.timings, diags=diags)
-            folders[cfg.name] = str(out)
-            if not args.json and not args.quiet:
-                sys.stdout.write(reports_line(out, result))
-        sys.stdout.flush()
-        if args.graph is not None:
-            from verifier.engine.graph import GraphTooLarge, write_graph_reports
-
+    ahead = Ahead(items, lambda cfg: _options(cfg, args), overrides, limits, args)
+    try:
+        for idx, item in enumerate(items):
+            ahead.next(idx)
+            if isinstance(item, SpecError):
+                diags.error(item)
+                results.append(("?", None, EXIT_USAGE))
+                continue
+            cfg = item
             try:
-                write_graph_reports(model, opts, result, args.graph / cfg.name)
-            except GraphTooLarge as e:
-                diags.add(Diagnostic("G001", f"no state graph for {cfg.name}: {e}",
-                                     hint="raise --max-nodes of `verifier graph`, or [graph] max_nodes",
-                                     severity="warning"), model=cfg.name)
-        if interrupted(result):
-            stopped = True
-            break
+                cfg = with_overrides(item, constants=overrides or None, limits=limits,
+                                     properties=args.property, stop_at_first=args.stop_at_first or None)
+                model = load_model(cfg)
+                property_warnings(cfg, diags, args.vacuity)
+                opts = _options(cfg, args)
+                result = run_check(model, opts, expect=dict(cfg.expect))
+            except SpecError as e:
+                diags.error(e, model=cfg.name)
+                results.append((cfg.name, None, EXIT_USAGE))
+                continue
+            except EngineError as e:
+                diags.add(e.diagnostic(), model.source, model=cfg.name)
+                results.append((cfg.name, None, EXIT_USAGE))
+                continue
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside the search: nothing to report
+                results.append((cfg.name, None, EXIT_INCONCLUSIVE))
+                stopped = True
+                break
+            code = exit_code(result)
+            results.append((cfg.name, result, code))
+            if not args.json and not args.quiet:
+                sys.stdout.write(render_text(result, color=color, full_states=args.full_states))
+            if write:
+                out = write_reports(result, report_folder(args.report_dir, item, cfg),
+                                    timings=args.timings, diags=diags)
+                folders[cfg.name] = str(out)
+                if not args.json and not args.quiet:
+                    sys.stdout.write(reports_line(out, result))
+            sys.stdout.flush()
+            if args.graph is not None:
+                from verifier.engine.graph import GraphTooLarge, write_graph_reports
+
+                try:
+                    write_graph_reports(model, opts, result, args.graph / cfg.name)
+                except GraphTooLarge as e:
+                    diags.add(Diagnostic("G001", f"no state graph for {cfg.name}: {e}",
+                                         hint="raise --max-nodes of `verifier graph`, or [graph] max_nodes",
+                                         severity="warning"), model=cfg.name)
+            if interrupted(result):
+                stopped = True
+                break
+    finally:
+        ahead.close()
     code = combine([c for _, _, c in results])
     left = len(items) - len(results)
     if stopped:

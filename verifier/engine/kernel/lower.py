@@ -302,13 +302,25 @@ _CMP: dict[type, str] = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<
 
 
 def _assigned(node: ast.FunctionDef) -> set[str]:
+    """The names the function assigns (only statements assign in the accepted subset, so
+    only statement lists are walked, not the expressions in them)."""
     out: set[str] = set()
-    for n in ast.walk(node):
-        if isinstance(n, (ast.Assign, ast.AugAssign)):
-            targets = n.targets if isinstance(n, ast.Assign) else [n.target]
-            out |= {t.id for t in targets if isinstance(t, ast.Name)}
-        elif isinstance(n, ast.For) and isinstance(n.target, ast.Name):
-            out.add(n.target.id)
+    todo: list[ast.stmt] = list(node.body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.Assign):
+            out |= {t.id for t in n.targets if isinstance(t, ast.Name)}
+        elif isinstance(n, ast.AugAssign):
+            if isinstance(n.target, ast.Name):
+                out.add(n.target.id)
+        elif isinstance(n, ast.For):
+            if isinstance(n.target, ast.Name):
+                out.add(n.target.id)
+            todo += n.body + n.orelse
+        elif isinstance(n, (ast.If, ast.While)):
+            todo += n.body + n.orelse
+        elif isinstance(n, (ast.With, ast.Try)):
+            raise Unsupported(f"kernel code statement {type(n).__name__}")
     return out
 
 
