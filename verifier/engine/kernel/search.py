@@ -219,8 +219,10 @@ class KernelSearch:
             n = int(st[D.N])
             need = n + room
             cap = a.S.shape[0]
+            # numpy zero-fills what it adds (so all of it is resident at once): grow by a
+            # quarter past a million rows, to keep the store's slack at most that
             while cap < need:
-                cap = cap * 2 if cap < (1 << 24) else cap + cap // 2
+                cap = cap * 2 if cap < (1 << 20) else cap + cap // 4
             if cap > MAX_IDS:
                 raise _TooMany()
             a.S = _grow_rows(a.S, cap)
@@ -253,7 +255,9 @@ class KernelSearch:
             a.H = np.zeros(rows, dtype=np.int64)
         elif status == D.GROW_EDGES:
             need = int(st[D.N_EDGES]) + room
-            cap = max(need, a.esrc.shape[0] * 2)
+            cap = max(1 << 12, a.esrc.shape[0])
+            while cap < need:  # as the states: zero-filled, so a quarter at a time when large
+                cap = cap * 2 if cap < (1 << 20) else cap + cap // 4
             a.esrc = _grow_rows(a.esrc, cap)
             a.edst = _grow_rows(a.edst, cap)
             a.eord = _grow_rows(a.eord, cap)
