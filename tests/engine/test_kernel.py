@@ -251,3 +251,60 @@ def test_the_fast_pipeline_gives_the_same_transitions(name: str, tmp_path: Path,
         caps = {"faults": {"Crash": 1}} if name == "enabled" else {}
         assert assert_steps_agree(model_of(KERNEL_FEATURES[name], **caps), max_states=800, python=False) > 0
     assert list((tmp_path / "kernels").glob("k_*.o")), "the fast kernel was compiled afresh"
+
+
+class _AtOnce:
+    """A stand-in for the tier-up's thread pool that compiles at once, so that the switch
+    to O3's code happens at a known point: the driver call after the first."""
+
+    def __init__(self, *_args: object, **_kw: object) -> None:
+        pass
+
+    def submit(self, fn: object, *args: object) -> object:
+        from concurrent.futures import Future
+
+        fut: Future[object] = Future()
+        fut.set_result(fn(*args))  # type: ignore[operator]
+        return fut
+
+    def shutdown(self, wait: bool = True) -> None:
+        pass
+
+
+@pytest.mark.parametrize("model", ["triad_fixed", "dsls_minority"])
+def test_the_switch_to_o3_mid_search_changes_nothing(model: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiered compilation (module.py, search.py ``_tier_up``): a search that starts on the
+    fast pipeline's code and goes on with O3's finds what each of the two finds alone,
+    the same states in the same order (so the same counterexamples)."""
+    import concurrent.futures
+
+    from verifier.engine.kernel import search
+
+    m = load_model(load_config(ROOT / "models" / f"{model}.toml"))
+    opts = CheckOptions(kernel="on", symmetry=False)
+    fixed = {}
+    for level in ("fast", "O3"):
+        monkeypatch.setenv("VERIFIER_CACHE_DIR", str(tmp_path / level))
+        monkeypatch.setenv("VERIFIER_KERNEL_OPT", level)
+        fixed[level] = run_check(m, opts)
+    monkeypatch.delenv("VERIFIER_KERNEL_OPT")
+    monkeypatch.setenv("VERIFIER_CACHE_DIR", str(tmp_path / "tiered"))
+    monkeypatch.setattr(search, "TIER_AFTER", 0.0)
+    monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", _AtOnce)
+    switched: list[str] = []
+    real = search.KernelSearch._tier_up
+
+    def watch(self: search.KernelSearch) -> None:
+        before = self.kernel.level
+        real(self)
+        if self.kernel.level != before:
+            switched.append(f"{before}->{self.kernel.level} at {int(self.st[search.D.N])}")
+
+    monkeypatch.setattr(search.KernelSearch, "_tier_up", watch)
+    tiered = run_check(m, opts)
+    assert len(switched) == 1 and switched[0].startswith("fast->O3"), switched
+    assert int(switched[0].rsplit(" ", 1)[1]) < tiered.stats.states, "the switch came before the end"
+    assert comparable(tiered) == comparable(fixed["O3"]) == comparable(fixed["fast"])
+    kernels = sorted(p.name.rsplit("-", 1)[1] for p in (tmp_path / "tiered" / "kernels").glob("k_*.o"))
+    assert kernels == ["O3.o", "fast.o"]

@@ -232,7 +232,8 @@ def _search_kernel(model: M.Model, monitors: tuple[M.Property, ...], opts: Check
             ks = ClusterSearch(model, prepared, monitors, opts, record_edges=bool(live))
         else:
             ks = KernelSearch(model, prepared.kernel, prepared.layout, monitors, opts,  # type: ignore[arg-type]
-                              record_edges=bool(live), digest=prepared.digest, canonical=canonical)
+                              record_edges=bool(live), digest=prepared.digest, canonical=canonical,
+                              source=prepared.source)
         ex = ks.explore(stoppers)
     except sem.EvalError as err:
         raise EngineError(f"run-time error while computing the initial states: {err.message}",

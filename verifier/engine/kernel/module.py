@@ -83,7 +83,7 @@ def toolchain() -> str:
     here = Path(__file__)
     lowering = hashlib.sha256(here.with_name("lower.py").read_bytes() + here.read_bytes()).hexdigest()[:16]
     return f"numba {numba.__version__} llvmlite {llvmlite.__version__} {llvm.get_default_triple()} " \
-           f"{llvm.get_host_cpu_name()} lower {lowering} opt {_opt_level()}"
+           f"{llvm.get_host_cpu_name()} lower {lowering}"  # the level names the object file
 
 
 def cache_dir() -> Path:
@@ -105,6 +105,7 @@ class Kernel:
     compile_seconds: float
     cached: bool
     canon: Any = None      # canon(S, O) of the symmetry group (``symmetry.py``), if generated
+    level: str = "O3"      # how it was optimised (``OPT_LEVELS``)
 
 
 class _Native(types.WrapperAddressProtocol):  # type: ignore[misc]
@@ -134,8 +135,12 @@ def cache_folder(name: str) -> Path:
         return folder
 
 
-def load(src: Source) -> Kernel:
+def load(src: Source, level: str | None = None) -> Kernel:
     """Compile the kernel, or load its machine code from the cache without lowering it again.
+
+    At ``level``, else at the level VERIFIER_KERNEL_OPT fixes, else tiered: O3's code
+    when the cache has it, else the ``fast`` pipeline's (cached or compiled), which the
+    search replaces by O3's when it runs long enough (``upgradable``).
 
     LLVM's context is shared with numba and not safe to use from two threads at once (a
     run over several models compiles the next kernel in a thread), so every call into
@@ -145,33 +150,46 @@ def load(src: Source) -> Kernel:
     from numba.core.compiler_lock import global_compiler_lock
 
     t0 = time.perf_counter()
-    obj_path = cache_folder("kernels") / f"k_{src.digest}.o"
-    with global_compiler_lock:
-        llvm.initialize_native_target()
-        llvm.initialize_native_asmprinter()
-        tm = llvm.Target.from_default_triple().create_target_machine(opt=_codegen_level(), jit=True)
-        found = _from_cache(llvm, tm, obj_path, src)
-    if found is not None:
-        engine, addresses = found
-        return _kernel(engine, addresses, src, time.perf_counter() - t0, cached=True)
+    chosen = level or fixed_level()
+    tiers = [chosen] if chosen is not None else [FINAL, FIRST]
+    folder = cache_folder("kernels")
+    for tier in tiers:
+        with global_compiler_lock:
+            llvm.initialize_native_target()
+            llvm.initialize_native_asmprinter()
+            tm = _target(llvm, tier)
+            found = _from_cache(llvm, tm, _object(folder, src, tier), src)
+        if found is not None:
+            engine, addresses = found
+            return _kernel(engine, addresses, src, time.perf_counter() - t0, cached=True, level=tier)
+    tier = tiers[-1]
     ir_text = Lower(src.text, f"k_{src.digest}").ir_text()
     with global_compiler_lock:
-        engine = _compile(llvm, tm, ir_text, obj_path)
+        engine = _compile(llvm, tm, ir_text, _object(folder, src, tier), tier)
         compiled = _addresses(engine, src)
     if compiled is None:
         raise Unsupported("the compiled kernel lacks one of its entry points")
-    return _kernel(engine, compiled, src, time.perf_counter() - t0, cached=False)
+    return _kernel(engine, compiled, src, time.perf_counter() - t0, cached=False, level=tier)
 
 
-def _compile(llvm: Any, tm: Any, ir_text: str, obj_path: Path) -> Any:
-    """An engine over the optimised module; its object file goes to the cache."""
+def upgradable(kernel: Kernel) -> bool:
+    """Whether a long search should compile O3's code and go on with it: the kernel came
+    from the quick first tier and no level is fixed."""
+    return fixed_level() is None and kernel.level != FINAL
+
+
+def _object(folder: Path, src: Source, level: str) -> Path:
+    return folder / f"k_{src.digest}-{level}.o"
+
+
+def _target(llvm: Any, level: str) -> Any:
+    return llvm.Target.from_default_triple().create_target_machine(opt=1 if level == "fast" else 2, jit=True)
+
+
+def _compile(llvm: Any, tm: Any, ir_text: str, obj_path: Path, level: str) -> Any:
+    """An engine over the module optimised at ``level``; its object file goes to the cache."""
     mod = llvm.parse_assembly(ir_text)
-    if _opt_level() == "fast":  # the short pipeline has no inliner of its own: inline every helper
-        for f in mod.functions:
-            if f.linkage == llvm.Linkage.internal:
-                f.add_function_attribute("alwaysinline")
     mod.verify()
-    level = _opt_level()
     pto = llvm.create_pipeline_tuning_options(speed_level=0 if level == "fast" else int(level[1]))
     pb = llvm.create_pass_builder(tm, pto)
     if level == "fast":
@@ -196,30 +214,29 @@ def _compile(llvm: Any, tm: Any, ir_text: str, obj_path: Path) -> Any:
 
 
 OPT_LEVELS = ("fast", "O0", "O1", "O2", "O3")
+FIRST, FINAL = "fast", "O3"   # the tiers
 
 
-def _opt_level() -> str:
-    """How new kernels are optimised: LLVM's O3 unless VERIFIER_KERNEL_OPT says ``fast``
-    or another of LLVM's levels O0..O2.
+def fixed_level() -> str | None:
+    """The optimisation level VERIFIER_KERNEL_OPT fixes (``fast`` or LLVM's O0..O3), or
+    None: tiered (see ``load``).
 
     ``fast`` is a short pipeline of the passes that matter for generated kernel code
-    (every helper inlined, SROA to put every local in a register, then instruction
-    combining, CFG simplification, sparse conditional constant propagation, GVN and
-    dead-code elimination), with the code generator at its level 1. It compiles the
-    shipped models in about half of O3's time, and its code searched HAL about 4% and
-    the full triad about 14% slower than O3's (docs/engines.md)."""
-    level = os.environ.get("VERIFIER_KERNEL_OPT", "O3")
-    level = level if level == "fast" else level.upper()
-    return level if level in OPT_LEVELS else "O3"
-
-
-def _codegen_level() -> int:
-    return 1 if _opt_level() == "fast" else 2
+    (SROA to put every local in a register, then instruction combining, CFG
+    simplification, sparse conditional constant propagation, GVN and dead-code
+    elimination; no inlining, which makes LLVM's code generation costly), with the code
+    generator at its level 1. Its LLVM time is about half of O3's, and its code searched
+    HAL about 4% and the full triad about 20% slower than O3's (docs/engines.md), hence
+    the tiers: the fast code first, O3's for a search that goes on."""
+    env = os.environ.get("VERIFIER_KERNEL_OPT")
+    if not env:
+        return None
+    level = env if env == "fast" else env.upper()
+    return level if level in OPT_LEVELS else None
 
 
 def _fast_passes(llvm: Any) -> Any:
     mpm = llvm.create_new_module_pass_manager()
-    mpm.add_always_inliner_pass()
     mpm.add_sroa_pass()
     mpm.add_instruction_combine_pass()
     mpm.add_simplify_cfg_pass()
@@ -254,9 +271,10 @@ def _addresses(engine: Any, src: Source) -> dict[str, int] | None:
     return None if not all(addresses.values()) else addresses
 
 
-def _kernel(engine: Any, a: dict[str, int], src: Source, seconds: float, *, cached: bool) -> Kernel:
+def _kernel(engine: Any, a: dict[str, int], src: Source, seconds: float, *, cached: bool,
+            level: str) -> Kernel:
     fns = (_Native(a["expand"], sigs.SIG_EXPAND), _Native(a["mon"], sigs.SIG_MON),
            _Native(a["cons"], sigs.SIG_CONS))
     conds = {k: _Native(a[f"lv{k}"], sigs.SIG_PRED) for k in src.conditions}
     canon = _Native(a["canon"], sigs.SIG_PRED) if src.canonical else None
-    return Kernel(fns, conds, engine, seconds, cached, canon)
+    return Kernel(fns, conds, engine, seconds, cached, canon, level)

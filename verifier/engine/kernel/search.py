@@ -27,6 +27,7 @@ import numpy as np
 from verifier.engine.explicit import Clock, Exploration, Found, rss_mb
 from verifier.engine.kernel import checkpoint as C
 from verifier.engine.kernel import driver as D
+from verifier.engine.kernel import module
 from verifier.engine.kernel.files import AppendFile
 from verifier.engine.kernel.layout import KernelLayout, Leaf
 from verifier.engine.kernel.levelsearch import LevelSearch, fault_combos, miss_probability
@@ -40,6 +41,7 @@ MAX_IDS = (1 << 31) - 2   # state ids are int32 in the table and the parent link
 LOAD = 0.6                # the table grows past this load factor
 FIRST_BATCH = 2048
 TARGET_SECONDS = 0.1      # aim for driver calls of about this long
+TIER_AFTER = 0.3          # seconds of search on the first tier's code before O3's is compiled
 
 
 @dataclass
@@ -72,8 +74,13 @@ def _grow_rows(a: Any, rows: int) -> Any:
 class KernelSearch:
     def __init__(self, model: M.Model, kernel: Kernel, layout: KernelLayout,
                  monitors: tuple[M.Property, ...], opts: CheckOptions, record_edges: bool = False,
-                 digest: str = "", canonical: Any = None) -> None:
+                 digest: str = "", canonical: Any = None, source: Any = None) -> None:
         self.model = model
+        # the kernel's source, for compiling O3's code when the search runs long
+        # (``_tier_up``); None: the kernel stays as it is
+        self.source = source
+        self.upgrade: Any = None    # the compilation of O3's code: None, a Future, or False (done)
+        self.searched = 0.0         # seconds in driver calls so far
         # symmetry reduction: rows of initial states -> their canonical states (the kernel
         # writes every successor canonical itself)
         self.canonical = canonical
@@ -333,6 +340,8 @@ class KernelSearch:
             t0 = time.perf_counter()
             status = self._step()
             dt = time.perf_counter() - t0
+            self.searched += dt
+            self._tier_up()
             if status == D.BUDGET_SPENT:
                 budget = max(256, min(1 << 22, int(budget * TARGET_SECONDS / max(dt, 1e-4))))
             elif status != D.DONE:
@@ -365,6 +374,26 @@ class KernelSearch:
         if st[D.RECORD_EDGES] and self._edges_too_many(int(st[D.N])):
             self._drop_edges()
         self.edges_kept = bool(st[D.RECORD_EDGES]) and ex.complete
+
+    def _tier_up(self) -> None:
+        """Past ``TIER_AFTER`` seconds of search on the first tier's code, compile O3's in a
+        thread (LLVM releases the interpreter, the driver too) and go on with it between
+        two driver calls once it is ready. Both are compiled from the one source, so the
+        search finds the same states in the same order either way."""
+        if self.upgrade is None:
+            if self.source is None or self.searched < TIER_AFTER or not module.upgradable(self.kernel):
+                return
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(1, thread_name_prefix="verifier-tier-up")
+            self.upgrade = pool.submit(module.load, self.source, module.FINAL)
+            pool.shutdown(wait=False)
+        elif self.upgrade is not False and self.upgrade.done():
+            try:
+                self.kernel = self.upgrade.result()
+            except Exception:  # noqa: BLE001 - the first tier's code is as right, if slower
+                pass
+            self.upgrade = False
 
     # -- past memory
     def _budget(self) -> int | None:
