@@ -16,9 +16,6 @@ from numba.core.errors import NumbaExperimentalFeatureWarning
 # numba marks first-class function types experimental; the kernel's use of them is tested
 warnings.filterwarnings("ignore", category=NumbaExperimentalFeatureWarning)
 
-STATES = types.int64[:, ::1]
-I64 = types.int64[::1]
-I32 = types.int32[::1]
 PTR = types.CPointer(types.int64)
 
 # A model's functions take pointers (C calling convention), so that code compiled by
@@ -36,21 +33,3 @@ SIG_PRED = types.int64(PTR, PTR)
 
 FNS = types.Tuple((types.FunctionType(SIG_EXPAND), types.FunctionType(SIG_MON),
                    types.FunctionType(SIG_CONS)))
-# the ordinal of the transition that reached a state: uint16 while states have fewer
-# than 65,536 transitions, else uint32
-ORDINALS = (types.uint16[::1], types.uint32[::1])
-
-
-def run_signatures() -> list[object]:
-    return [types.int64(FNS, STATES, I32, r, I32, I64, STATES, I64, I64, I64, I64, I64, I64, I64,
-                        I32, I32, I32, I32) for r in ORDINALS]
-
-
-def initial_signatures() -> list[object]:
-    return [types.int64(FNS, STATES, I32, r, I32, I64, STATES, I64, I64, I64) for r in ORDINALS]
-
-
-EXPAND_ONE = types.int64(FNS, STATES, types.int64, STATES, I64)
-MON_ONE = types.int64(FNS, STATES, types.int64, I64, I64)
-CONS_ONE = types.int64(FNS, STATES, types.int64)
-REHASH = types.void(STATES, types.int64, I32, types.int64)
