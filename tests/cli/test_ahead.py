@@ -5,7 +5,6 @@ those of checking each model alone."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from verifier.config import Limits
+from verifier.config import Limits, ModelConfig, with_overrides
 from verifier.config import load_model as load_config
 from verifier.engine.ahead import Ahead
 from verifier.engine.options import check_options
@@ -38,9 +37,8 @@ def _folder(tmp: Path, sizes: list[int]) -> Path:
     return folder
 
 
-def _args(**kw: object) -> argparse.Namespace:
-    return argparse.Namespace(**{"workers": 1, "cluster": None, "property": None, "stop_at_first": False,
-                                 **kw})
+def _configured(cfg: ModelConfig) -> ModelConfig:
+    return with_overrides(cfg, limits=Limits())
 
 
 def test_the_helper_compiles_from_the_last_model_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,7 +47,7 @@ def test_the_helper_compiles_from_the_last_model_back(tmp_path: Path, monkeypatc
     monkeypatch.setenv("VERIFIER_CACHE_DIR", str(tmp_path / "cache"))
     folder = _folder(tmp_path, [2, 3, 4, 5])
     items = [load_config(p) for p in sorted(folder.glob("*.toml"))]
-    ahead = Ahead(items, check_options, None, Limits(), _args())
+    ahead = Ahead(items, _configured, check_options)
     try:
         assert not ahead.threaded and ahead.pool is not None
         assert sorted(ahead.futures) == [1, 2, 3], "the first model is compiled by the checking process"
@@ -65,8 +63,8 @@ def test_the_helper_compiles_from_the_last_model_back(tmp_path: Path, monkeypatc
 def test_one_worker_only_and_no_helper_for_a_single_model(tmp_path: Path) -> None:
     folder = _folder(tmp_path, [2, 3, 4])
     items = [load_config(p) for p in sorted(folder.glob("*.toml"))]
-    assert Ahead(items, check_options, None, Limits(), _args(workers=2)).pool is None
-    assert Ahead(items[:1], check_options, None, Limits(), _args()).pool is None
+    assert Ahead(items, _configured, check_options, enabled=False).pool is None
+    assert Ahead(items[:1], _configured, check_options).pool is None
 
 
 def test_a_folder_run_gives_what_each_model_alone_gives(tmp_path: Path) -> None:

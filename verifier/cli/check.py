@@ -246,7 +246,13 @@ def _check(args: argparse.Namespace) -> int:
         "VERIFIER_NO_REPORTS")
     stopped = False
     items = list(configs(args.targets))
-    ahead = Ahead(items, lambda cfg: _options(cfg, args), overrides, limits, args)
+
+    def configured(item: ModelConfig) -> ModelConfig:
+        return with_overrides(item, constants=overrides or None, limits=limits,
+                              properties=args.property, stop_at_first=args.stop_at_first or None)
+
+    ahead = Ahead(items, configured, lambda cfg: _options(cfg, args),
+                  enabled=args.workers == 1 and args.cluster is None)
     try:
         for idx, item in enumerate(items):
             ahead.next(idx)
@@ -256,8 +262,7 @@ def _check(args: argparse.Namespace) -> int:
                 continue
             cfg = item
             try:
-                cfg = with_overrides(item, constants=overrides or None, limits=limits,
-                                     properties=args.property, stop_at_first=args.stop_at_first or None)
+                cfg = configured(item)
                 model = load_model(cfg)
                 property_warnings(cfg, diags, args.vacuity)
                 opts = _options(cfg, args)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any
 
-from verifier.config import Limits, ModelConfig, with_overrides
+from verifier.config import ModelConfig
 from verifier.lang.diagnostics import SpecError
 
 
@@ -45,27 +45,30 @@ def warm(cfg: ModelConfig, opts: Any) -> None:
 class Ahead:
     """Kernels compiled ahead of their models' turns (see the module's text)."""
 
-    def __init__(self, items: list[Any], options: Callable[[ModelConfig], Any], overrides: Any,
-                 limits: Limits, args: Any) -> None:
+    def __init__(self, items: list[Any], configured: Callable[[ModelConfig], ModelConfig],
+                 options: Callable[[ModelConfig], Any], enabled: bool = True) -> None:
+        """``items``: the run's model configurations (or the ``SpecError`` of one that could
+        not be read); ``configured``: a configuration with the command line's overrides, as
+        its turn will check it; ``options``: its engine options; ``enabled``: whether to
+        compile ahead at all (a run on several workers or a cluster does not)."""
         self.pool: Executor | None = None
         self.futures: dict[int, Future[None]] = {}
+        self.jobs: dict[int, tuple[ModelConfig, Any]] = {}
         self.threaded = False
-        if len(items) < 2 or args.workers != 1 or args.cluster is not None:
+        if len(items) < 2 or not enabled:
             return
-        jobs: dict[int, tuple[ModelConfig, Any]] = {}
+        jobs = self.jobs
         for idx, item in enumerate(items):
             if isinstance(item, SpecError):
                 continue
             try:
-                cfg = with_overrides(item, constants=overrides or None, limits=limits,
-                                     properties=args.property, stop_at_first=args.stop_at_first or None)
+                cfg = configured(item)
                 # where its keys sit in the model file is for messages, which the helper has none of
                 job = (dataclasses.replace(cfg, source_map=None), options(cfg))
                 pickle.dumps(job)  # the helper gets it through a pipe
                 jobs[idx] = job
             except Exception:  # noqa: BLE001 - reported in the model's own turn
                 continue
-        self.jobs = jobs
         if (os.cpu_count() or 1) > 1 and len(jobs) > 2:
             try:
                 import multiprocessing

@@ -153,19 +153,19 @@ def load(src: Source, level: str | None = None) -> Kernel:
     chosen = level or fixed_level()
     tiers = [chosen] if chosen is not None else [FINAL, FIRST]
     folder = cache_folder("kernels")
+    with global_compiler_lock:
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
     for tier in tiers:
         with global_compiler_lock:
-            llvm.initialize_native_target()
-            llvm.initialize_native_asmprinter()
-            tm = _target(llvm, tier)
-            found = _from_cache(llvm, tm, _object(folder, src, tier), src)
+            found = _from_cache(llvm, _target(llvm, tier), _object(folder, src, tier), src)
         if found is not None:
             engine, addresses = found
             return _kernel(engine, addresses, src, time.perf_counter() - t0, cached=True, level=tier)
-    tier = tiers[-1]
+    tier = tiers[-1]  # compiled at the first tier, or the fixed level
     ir_text = Lower(src.text, f"k_{src.digest}").ir_text()
     with global_compiler_lock:
-        engine = _compile(llvm, tm, ir_text, _object(folder, src, tier), tier)
+        engine = _compile(llvm, ir_text, _object(folder, src, tier), tier)
         compiled = _addresses(engine, src)
     if compiled is None:
         raise Unsupported("the compiled kernel lacks one of its entry points")
@@ -186,8 +186,9 @@ def _target(llvm: Any, level: str) -> Any:
     return llvm.Target.from_default_triple().create_target_machine(opt=1 if level == "fast" else 2, jit=True)
 
 
-def _compile(llvm: Any, tm: Any, ir_text: str, obj_path: Path, level: str) -> Any:
+def _compile(llvm: Any, ir_text: str, obj_path: Path, level: str) -> Any:
     """An engine over the module optimised at ``level``; its object file goes to the cache."""
+    tm = _target(llvm, level)
     mod = llvm.parse_assembly(ir_text)
     mod.verify()
     pto = llvm.create_pipeline_tuning_options(speed_level=0 if level == "fast" else int(level[1]))

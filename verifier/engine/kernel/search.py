@@ -71,6 +71,16 @@ def _grow_rows(a: Any, rows: int) -> Any:
         return out
 
 
+def _capacity(cap: int, need: int) -> int:
+    """Rows for at least ``need``, growing from ``cap``: doubled up to a million rows, then a
+    quarter at a time, as numpy zero-fills what it adds (so all of it is resident at once)
+    and the slack stays at most a quarter of the store."""
+    cap = max(1 << 12, cap)
+    while cap < need:
+        cap = cap * 2 if cap < (1 << 20) else cap + cap // 4
+    return cap
+
+
 class KernelSearch:
     def __init__(self, model: M.Model, kernel: Kernel, layout: KernelLayout,
                  monitors: tuple[M.Property, ...], opts: CheckOptions, record_edges: bool = False,
@@ -225,11 +235,7 @@ class KernelSearch:
         if status == D.GROW_STATES:
             n = int(st[D.N])
             need = n + room
-            cap = a.S.shape[0]
-            # numpy zero-fills what it adds (so all of it is resident at once): grow by a
-            # quarter past a million rows, to keep the store's slack at most that
-            while cap < need:
-                cap = cap * 2 if cap < (1 << 20) else cap + cap // 4
+            cap = _capacity(a.S.shape[0], need)
             if cap > MAX_IDS:
                 raise _TooMany()
             a.S = _grow_rows(a.S, cap)
@@ -262,9 +268,7 @@ class KernelSearch:
             a.H = np.zeros(rows, dtype=np.int64)
         elif status == D.GROW_EDGES:
             need = int(st[D.N_EDGES]) + room
-            cap = max(1 << 12, a.esrc.shape[0])
-            while cap < need:  # as the states: zero-filled, so a quarter at a time when large
-                cap = cap * 2 if cap < (1 << 20) else cap + cap // 4
+            cap = _capacity(a.esrc.shape[0], need)
             a.esrc = _grow_rows(a.esrc, cap)
             a.edst = _grow_rows(a.edst, cap)
             a.eord = _grow_rows(a.eord, cap)
@@ -381,7 +385,10 @@ class KernelSearch:
         two driver calls once it is ready. Both are compiled from the one source, so the
         search finds the same states in the same order either way."""
         if self.upgrade is None:
-            if self.source is None or self.searched < TIER_AFTER or not module.upgradable(self.kernel):
+            if self.searched < TIER_AFTER:
+                return
+            if self.source is None or not module.upgradable(self.kernel):
+                self.upgrade = False  # decided once: this search keeps its code
                 return
             from concurrent.futures import ThreadPoolExecutor
 
