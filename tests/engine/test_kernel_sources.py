@@ -89,3 +89,25 @@ def test_the_key_does_not_depend_on_the_hash_seed() -> None:
     keys = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
     assert len(keys) == 1 and len(next(iter(keys)).split()) == 3
+
+
+def test_numba_keeps_its_cache_in_the_verifier_cache(tmp_path: Path) -> None:
+    """verifier/engine/cachedir.py: numba's cache files go under $VERIFIER_CACHE_DIR/numba,
+    not beside the package's sources (where an installed copy leaves files pip does not
+    remove, which then shadow an editable install)."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(VERIFIER_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(root))
+    code = ("import verifier.engine, numba.core.config as c, os; "
+            "print(c.CACHE_DIR == os.environ['NUMBA_CACHE_DIR'] and c.CACHE_DIR)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
+                       check=True)
+    assert p.stdout.strip() == str(tmp_path / "cache" / "numba")
+    p = subprocess.run([sys.executable, "-m", "verifier", "check", str(root / "models" / "hal_n3.toml"), "-q",
+                        "--no-reports"], capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert p.returncode == 0, p.stderr
+    assert list((tmp_path / "cache" / "numba").rglob("*.nbi"))

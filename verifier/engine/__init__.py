@@ -11,7 +11,11 @@ reference semantics), ``liveness`` (the labelled state graph and the fair-lasso
 search) and ``graph`` (networkx state graphs for export and analysis).
 """
 
-from verifier.engine.run import EngineError, prefetch, run_check
-from verifier.engine.select import make_stepper, select_liveness, select_properties
+from verifier.engine.cachedir import place_numba_cache
+
+place_numba_cache()  # before any engine module imports numba
+
+from verifier.engine.run import EngineError, prefetch, run_check  # noqa: E402
+from verifier.engine.select import make_stepper, select_liveness, select_properties  # noqa: E402
 
 __all__ = ["EngineError", "make_stepper", "prefetch", "run_check", "select_liveness", "select_properties"]

@@ -21,6 +21,7 @@ from typing import Any
 
 from numba.core import types
 
+from verifier.engine.cachedir import cache_dir
 from verifier.engine.kernel import sigs
 from verifier.engine.kernel.layout import KernelLayout, NoLayout
 from verifier.engine.kernel.lower import Lower
@@ -84,15 +85,6 @@ def toolchain() -> str:
     lowering = hashlib.sha256(here.with_name("lower.py").read_bytes() + here.read_bytes()).hexdigest()[:16]
     return f"numba {numba.__version__} llvmlite {llvmlite.__version__} {llvm.get_default_triple()} " \
            f"{llvm.get_host_cpu_name()} lower {lowering}"  # the level names the object file
-
-
-def cache_dir() -> Path:
-    env = os.environ.get("VERIFIER_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "verifier"
 
 
 @dataclass(frozen=True, slots=True)
